@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import DATA
+from tieline.cli import app
+
+EMAIL = DATA / "email"
+runner = CliRunner()
+
+
+@pytest.fixture
+def base(db_url: str, tmp_path: Path) -> list[str]:
+    config = tmp_path / "tieline.toml"
+    config.write_text(
+        'internal_domains = ["northwind.io"]\n'
+        '[[accounts]]\nname = "Acme Logistics"\ndomains = ["acme-logistics.com"]\n'
+    )
+    return ["--db", db_url, "--workspace", "cs", "--config", str(config)]
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_ingest_stats_accounts_people(base: list[str]) -> None:
+    report = json.loads(run(*base, "ingest", "email", str(EMAIL / "thread.mbox"),
+                            str(EMAIL / "malformed"), "--format", "json"))  # fmt: skip
+    assert report["new_messages"] == 10 and report["skipped"] == 4
+
+    stats = json.loads(run(*base, "stats", "--format", "json"))
+    assert stats["workspace"] == "cs"
+    assert stats["sources"][0]["skipped_by_reason"]["missing Date"] == 1
+
+    accounts = json.loads(run(*base, "accounts", "--format", "json"))
+    acme = next(a for a in accounts if a["name"] == "Acme Logistics")
+    assert set(acme) == {"id", "name", "domains", "people", "messages", "threads",
+                         "last_message_at"}  # fmt: skip
+    assert acme["domains"] == ["acme-logistics.com"] and acme["messages"] == 5
+
+    people = json.loads(run(*base, "people", "--account", "acme logistics", "--format", "json"))
+    assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
+    assert set(people[0]) == {"id", "name", "account", "internal", "automated", "emails"}
+    assert people[0]["emails"] == ["dana@acme-logistics.com", "dana.whitfield@acme-logistics.com"]
+
+    table = run(*base, "accounts")
+    assert "Acme Logistics" in table
+    again = json.loads(
+        run(*base, "ingest", "email", str(EMAIL / "thread.mbox"), "--format", "json")
+    )
+    assert again["new_messages"] == 0 and again["duplicates"] == 9
+
+
+def test_errors_are_reported_not_raised(base: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, [*base, "ingest", "email", str(tmp_path / "missing.mbox")])
+    assert result.exit_code != 0
+    assert "no such file" in str(result.exception) + result.output

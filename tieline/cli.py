@@ -1,0 +1,345 @@
+"""The ``tieline`` command: the service's use cases from the shell.
+
+Global options come before the command::
+
+    tieline [--db URL] [--workspace NAME] [--config FILE] COMMAND ...
+
+Each command builds the engine, opens one session and owns its transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from tieline import __version__, domain
+from tieline.config import Settings, load_settings
+from tieline.errors import TielineError
+
+app = typer.Typer(
+    name="tieline",
+    help="Relationship intelligence for Customer Success: conversations in, account health out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@dataclass
+class Context:
+    config_file: Path | None
+    db: str | None
+    workspace: str | None
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(
+            config_file=self.config_file,
+            database_url=self.db,
+            workspace=self.workspace,
+            **overrides,
+        )
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    from tieline.store.db import make_engine, make_session_factory, migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        with make_session_factory(engine)() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        engine.dispose()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tieline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="SQLAlchemy URL (env TIELINE_DATABASE_URL; default sqlite:///tieline.db)."
+        ),
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace", "-w", help="Workspace name (env TIELINE_WORKSPACE; default: default)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="TOML config file (env TIELINE_CONFIG; else ./tieline.toml)."
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    ctx.obj = Context(config_file=config, db=db, workspace=workspace)
+
+
+def _dump(value: Any) -> None:
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            return o.isoformat()
+        raise TypeError(type(o).__name__)
+
+    sys.stdout.write(json.dumps(value, indent=2, default=default, ensure_ascii=False) + "\n")
+
+
+def account_json(a: domain.Account) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "domains": list(a.domains),
+        "people": a.people,
+        "messages": a.messages,
+        "threads": a.threads,
+        "last_message_at": a.last_message_at.isoformat() if a.last_message_at else None,
+    }
+
+
+def person_json(p: domain.Person) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "account": p.account,
+        "internal": p.internal,
+        "automated": p.automated,
+        "emails": list(p.emails),
+    }
+
+
+def _run_ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tieline import service
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise TielineError(f"no such file or folder: {', '.join(missing)}", 2)
+    with (
+        _session(settings) as session,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]ingesting email[/]"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("ingest", total=None)
+        report = service.ingest_email(
+            session=session,
+            settings=settings,
+            paths=paths,
+            checkpoint=session.commit,
+            progress=lambda n: bar.advance(task, n),
+        )
+    return report.as_dict()
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    rate = report["read"] / report["seconds"] if report["seconds"] else 0.0
+    err.print(
+        f"[bold green]done[/] {report['read']:,} records in {report['seconds']:.1f}s "
+        f"({rate:,.0f}/s): {report['new_messages']:,} new messages, "
+        f"{report['duplicates']:,} already stored, {report['skipped']:,} skipped, "
+        f"{report['threads']:,} threads in the workspace"
+    )
+    for reason, n in report["skipped_reasons"].items():
+        err.print(f"  skipped {n:,} × {reason}")
+
+
+@ingest_app.command("email")
+def ingest_email(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="mbox files, maildirs, folders of .eml/.txt")],
+    jobs: Annotated[int, typer.Option(help="Parser processes (0 = one per CPU).")] = 0,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Ingest email: mbox files, maildir folders, folders of RFC 5322 files."""
+    obj: Context = ctx.obj
+    base = obj.settings()
+    settings = base.model_copy(update={"ingest": base.ingest.model_copy(update={"jobs": jobs})})
+    report = _run_ingest(settings, paths)
+    if format is Format.json:
+        _dump(report)
+    else:
+        _print_report(report)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context, format: Annotated[Format, typer.Option("--format")] = Format.table
+) -> None:
+    """Counts per source: messages, threads, people, accounts, skipped records by reason."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        result = service.stats(session=session, settings=settings)
+    if format is Format.json:
+        _dump(result)
+        return
+    table = Table(title=f"workspace {result['workspace']}")
+    for col in ("source", "messages", "automated", "threads", "people", "accounts", "skipped"):
+        table.add_column(col, justify="left" if col == "source" else "right")
+    for s in result["sources"]:
+        table.add_row(
+            s["source"], *(f"{s[k]:,}" for k in ("messages", "automated_messages", "threads",
+                                                  "people", "accounts", "skipped"))
+        )  # fmt: skip
+    out.print(table)
+    for s in result["sources"]:
+        for reason, n in s["skipped_by_reason"].items():
+            out.print(f"  {s['source']}: skipped {n:,} × {reason}")
+
+
+def _accounts_table(accounts: list[domain.Account], title: str) -> Table:
+    table = Table(title=title)
+    for col in ("id", "account", "domains", "people", "messages", "threads", "last message"):
+        numeric = col in {"id", "people", "messages", "threads"}
+        table.add_column(
+            col, justify="right" if numeric else "left", no_wrap=col in {"account", "last message"}
+        )
+    for a in accounts:
+        table.add_row(
+            str(a.id),
+            a.name,
+            ", ".join(a.domains),
+            str(a.people),
+            str(a.messages),
+            str(a.threads),
+            a.last_message_at.strftime("%Y-%m-%d") if a.last_message_at else "—",
+        )
+    return table
+
+
+@app.command()
+def accounts(
+    ctx: typer.Context, format: Annotated[Format, typer.Option("--format")] = Format.table
+) -> None:
+    """Customer accounts with their domains and activity counts."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        result = service.list_accounts(session=session, settings=settings)
+    if format is Format.json:
+        _dump([account_json(a) for a in result])
+    else:
+        out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
+
+
+@app.command()
+def people(
+    ctx: typer.Context,
+    account: Annotated[str | None, typer.Option(help="Only people of this account.")] = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """People with their account and every address they use."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        result = service.list_people(session=session, settings=settings, account=account)
+    if format is Format.json:
+        _dump([person_json(p) for p in result])
+        return
+    table = Table(title=f"people in workspace {settings.workspace}")
+    for col in ("id", "name", "account", "internal", "emails"):
+        table.add_column(col)
+    for p in result:
+        flag = "yes" if p.internal else ""
+        name = p.name + (" [dim](automated)[/]" if p.automated else "")
+        table.add_row(str(p.id), name, p.account or "—", flag, ", ".join(p.emails))
+    out.print(table)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Ingest the bundled demo workspace (Northwind Analytics and its customers) and show it."""
+    from importlib.resources import as_file, files
+
+    from tieline import service
+
+    obj: Context = ctx.obj
+    data = files("tieline.demo") / "data"
+    with as_file(data / "tieline.toml") as config, as_file(data / "northwind.mbox") as mbox:
+        settings = load_settings(
+            config_file=config, database_url=obj.db, workspace=obj.workspace or "demo"
+        )
+        _print_report(_run_ingest(settings, [mbox]))
+    with _session(settings) as session:
+        result = service.list_accounts(session=session, settings=settings)
+    out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
+    out.print(
+        f"[dim]Explore: tieline --workspace {settings.workspace} people | stats | "
+        "accounts --format json[/]"
+    )
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from tieline.api import create_app
+
+    uvicorn.run(create_app(ctx.obj.settings()), host=host, port=port)
+
+
+def main() -> None:
+    try:
+        app()
+    except TielineError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        raise SystemExit(2 if exc.status_code < 500 else 1) from None
+
+
+if __name__ == "__main__":
+    main()

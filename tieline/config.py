@@ -1,0 +1,147 @@
+"""Settings: defaults < ``tieline.toml`` < ``TIELINE_*`` environment < command-line flags.
+
+The config file is ``--config FILE``, else ``$TIELINE_CONFIG``, else
+``./tieline.toml`` when it exists. Every key is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tieline.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("tieline.toml")
+
+# Addresses at these domains belong to individuals, never to a customer account.
+FREEMAIL_DOMAINS = frozenset(
+    {
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
+        "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
+        "mac.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.net", "web.de",
+        "mail.com", "zoho.com", "yandex.com", "yandex.ru", "fastmail.com", "hey.com",
+        "comcast.net", "verizon.net", "att.net", "qq.com", "163.com",
+    }
+)  # fmt: skip
+
+
+def _lower_domains(value: list[str]) -> list[str]:
+    return sorted({d.strip().lower().lstrip("@") for d in value if d.strip()})
+
+
+class PersonMerge(BaseModel):
+    """Addresses that belong to one person, whatever display names they carry."""
+
+    name: str | None = None
+    emails: list[str] = Field(min_length=1)
+
+    @field_validator("emails")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [e.strip().lower() for e in value]
+
+
+class AccountConfig(BaseModel):
+    """A customer account named explicitly, with all of its email domains."""
+
+    name: str
+    domains: list[str] = Field(min_length=1)
+
+    @field_validator("domains")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return _lower_domains(value)
+
+
+class IngestSettings(BaseModel):
+    batch_size: int = Field(default=500, ge=1, le=50_000)
+    jobs: int = Field(default=0, ge=0, description="parser processes; 0 = one per CPU")
+    max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TIELINE_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    database_url: str = "sqlite:///tieline.db"
+    workspace: str = "default"
+    internal_domains: list[str] = Field(default_factory=list)
+    freemail_domains: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    people: list[PersonMerge] = Field(default_factory=list)
+    accounts: list[AccountConfig] = Field(default_factory=list)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @field_validator("internal_domains", "freemail_domains")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return _lower_domains(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def all_freemail_domains(self) -> frozenset[str]:
+        return FREEMAIL_DOMAINS | frozenset(self.freemail_domains)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def find_config_file(explicit: Path | None = None) -> Path | None:
+    """Which config file applies: the flag, then $TIELINE_CONFIG, then ./tieline.toml."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("TIELINE_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(*, config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build Settings from the config file, the environment and explicit overrides."""
+    path = find_config_file(config_file)
+    file_values = read_config_file(path) if path else {}
+    try:
+        from_env = Settings()
+        env_values = from_env.model_dump(include=from_env.model_fields_set)
+        values = {**file_values, **env_values}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**values)
+    except ValidationError as exc:
+        where = f" in {path}" if path else ""
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration{where}: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for entry points that take no flags (the API server)."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Demo workspace: a generated Northwind Analytics mailbox and its config."""

@@ -1,0 +1,145 @@
+"""Frozen value objects shared by every layer.
+
+Connectors produce them, NLP and graph code consume them, the store persists
+them. Nothing here knows about databases, models or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SLACK = "slack"
+    TICKET = "ticket"
+
+
+class AutomatedKind(StrEnum):
+    """Why a message is machine-sent. Auto-replies still come from a real person's address."""
+
+    BULK = "bulk"  # newsletters, mailing lists
+    NOTIFICATION = "notification"  # no-reply senders, system notices
+    AUTO_REPLY = "auto_reply"  # out-of-office, "no longer with the company"
+    BOUNCE = "bounce"  # delivery status notifications
+
+
+class RecipientKind(StrEnum):
+    TO = "to"
+    CC = "cc"
+    BCC = "bcc"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One participant as a message names it: an address plus an optional display name."""
+
+    email: str
+    name: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message as a connector read it, already cleaned.
+
+    ``external_id`` is the source's stable id (the email Message-ID without
+    angle brackets); ``body`` is the new text only, with quoted replies and the
+    signature moved to ``quoted_text`` and ``signature``.
+    """
+
+    external_id: str
+    channel: Channel
+    sent_at: datetime  # timezone-aware, UTC
+    author: Address
+    subject: str
+    body: str
+    recipients: tuple[tuple[RecipientKind, Address], ...] = ()
+    quoted_text: str = ""
+    signature: str = ""
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    provider_thread_id: str | None = None
+    automated_kind: AutomatedKind | None = None  # None for mail a person wrote
+    automated_reason: str | None = None  # the evidence, e.g. "Auto-Submitted: auto-replied"
+    content_hash: str = ""
+    locator: str = ""  # where it came from: file path, "mbox#offset" ...
+    size_bytes: int = 0
+
+    @property
+    def automated(self) -> bool:
+        return self.automated_kind is not None
+
+    @property
+    def from_machine(self) -> bool:
+        """True when the sender address itself is not a person (no-reply, list, daemon)."""
+        return self.automated_kind not in (None, AutomatedKind.AUTO_REPLY)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record a connector could not turn into a Message, and why."""
+
+    locator: str
+    reason: str
+    detail: str = ""
+    external_id: str | None = None
+
+
+Record = Message | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadHeader:
+    """What threading needs to know about one stored message."""
+
+    key: str  # the message's external id
+    sent_at: datetime
+    subject: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    provider_thread_id: str | None = None
+    participants: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    internal: bool
+    account: str | None
+    emails: tuple[str, ...]
+    automated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    domains: tuple[str, ...]
+    people: int = 0
+    messages: int = 0
+    threads: int = 0
+    last_message_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """An address as classified for one message: who it may be and where it belongs."""
+
+    email: str
+    display_name: str
+    fallback_name: str  # guessed from the address ("dana.whitfield@" -> "Dana Whitfield")
+    name_key: str | None  # comparable full name, None when too thin to merge on
+    domain: str  # registrable domain
+    internal: bool
+    account_domain: str | None  # None for internal and free-mail addresses
+    account_name: str | None
+    merge_key: int | None = None  # index of an explicit [[people]] merge
+    merge_name: str | None = None
+    human: bool = True  # False for machine senders (no-reply, newsletters, mailer-daemon)

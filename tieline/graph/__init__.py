@@ -1,0 +1,1 @@
+"""Stakeholder graph and pure relationship/health scoring; see issue #4."""

@@ -1,0 +1,35 @@
+"""Connectors: each turns files, folders or an API into ``Iterator[Record]``.
+
+Registered by source name in :data:`CONNECTORS`; the service looks them up
+there, so adding a source is adding one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+
+from tieline.domain import Record
+from tieline.ingest.email import ParseOptions, iter_raw, parse_message
+from tieline.ingest.pipeline import default_jobs, parallel_map
+
+__all__ = ["CONNECTORS", "Connector", "read_email"]
+
+Connector = Callable[..., Iterator[Record]]
+
+
+def _parse_unit(options: ParseOptions, unit: tuple[str, bytes]) -> Record:
+    return parse_message(unit[0], unit[1], options)
+
+
+def read_email(
+    paths: Sequence[Path], *, options: ParseOptions | None = None, jobs: int = 0
+) -> Iterator[Record]:
+    """Messages from mbox files, maildirs and folders of message files, in input order."""
+    units = (unit for path in paths for unit in iter_raw(path))
+    fn = partial(_parse_unit, options or ParseOptions())
+    return parallel_map(fn, units, jobs=jobs or default_jobs())
+
+
+CONNECTORS: dict[str, Connector] = {"email": read_email}

@@ -1,0 +1,1 @@
+"""Message-level signals (sentiment, open items, responsiveness, lifecycle); see issue #3."""

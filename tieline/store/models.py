@@ -1,0 +1,222 @@
+"""Typed SQLAlchemy 2.0 models. Every row carries ``workspace_id``.
+
+Schema changes go through Alembic (``tieline/store/migrations``); the
+migration is the source of truth for the database, these classes for code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class WorkspaceScoped:
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+
+
+class Source(WorkspaceScoped, Base):
+    """A channel messages come from: ``email``, later ``slack:<team>``, ``zendesk:<sub>``."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Account(WorkspaceScoped, Base):
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class AccountDomain(WorkspaceScoped, Base):
+    __tablename__ = "account_domains"
+    __table_args__ = (UniqueConstraint("workspace_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(255))
+
+
+class Person(WorkspaceScoped, Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set for no-reply and notification senders: they never count as engagement.
+    automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Identity(WorkspaceScoped, Base):
+    """One way a person appears in a source: an email address, a Slack id, a ticket user id."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "email", later "slack", "zendesk"
+    value: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    # Registrable domain and comparable full name: how new addresses find this person.
+    domain: Mapped[str] = mapped_column(String(255), default="")
+    name_key: Mapped[str | None] = mapped_column(String(300))
+
+
+class Thread(WorkspaceScoped, Base):
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(998))  # external id of its first message
+    subject: Mapped[str] = mapped_column(Text, default="")
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Message(WorkspaceScoped, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "source_id", "external_id"),
+        Index("ix_messages_workspace_sent", "workspace_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(998))
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    author_identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    sent_at: Mapped[datetime]
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    quoted_text: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    references: Mapped[str] = mapped_column(Text, default="")  # space-separated ids
+    provider_thread_id: Mapped[str | None] = mapped_column(String(200))
+    automated_kind: Mapped[str | None] = mapped_column(String(16))
+    automated_reason: Mapped[str | None] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    locator: Mapped[str] = mapped_column(Text, default="")
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    ingested_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class MessageRecipient(WorkspaceScoped, Base):
+    __tablename__ = "message_recipients"
+    __table_args__ = (UniqueConstraint("message_id", "identity_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identities.id"))
+    kind: Mapped[str] = mapped_column(String(8))  # to / cc / bcc
+
+
+class MessageScore(WorkspaceScoped, Base):
+    """One named score of one message (sentiment, open item, ...), with its explanation."""
+
+    __tablename__ = "message_scores"
+    __table_args__ = (UniqueConstraint("message_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model: Mapped[str] = mapped_column(String(200), default="")
+    scored_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class SkippedRecord(WorkspaceScoped, Base):
+    """A record a connector could not read, kept so a user can see what was lost and why."""
+
+    __tablename__ = "skipped_records"
+    __table_args__ = (UniqueConstraint("workspace_id", "source_id", "locator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    locator: Mapped[str] = mapped_column(String(2000))
+    external_id: Mapped[str | None] = mapped_column(String(998))
+    reason: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=_now)

@@ -1,0 +1,481 @@
+"""Repository functions: the only place that writes SQL. Callers own the transaction."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, union, update
+from sqlalchemy.orm import Session
+
+from tieline import domain
+from tieline.errors import NotFound
+from tieline.store.models import (
+    Account,
+    AccountDomain,
+    Identity,
+    Message,
+    MessageRecipient,
+    Person,
+    SkippedRecord,
+    Source,
+    Thread,
+    Workspace,
+)
+
+__all__ = [
+    "add_messages",
+    "add_skipped",
+    "configure_account",
+    "ensure_source",
+    "ensure_workspace",
+    "get_workspace_id",
+    "list_accounts",
+    "list_people",
+    "rethread",
+    "stats",
+]
+
+_IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def ensure_workspace(session: Session, name: str) -> int:
+    ws = session.scalar(select(Workspace.id).where(Workspace.name == name))
+    if ws is None:
+        workspace = Workspace(name=name)
+        session.add(workspace)
+        session.flush()
+        ws = workspace.id
+    return ws
+
+
+def get_workspace_id(session: Session, name: str) -> int:
+    ws = session.scalar(select(Workspace.id).where(Workspace.name == name))
+    if ws is None:
+        raise NotFound(f"workspace {name!r} does not exist; ingest something into it first")
+    return ws
+
+
+def ensure_source(session: Session, *, workspace_id: int, kind: str, name: str) -> int:
+    source_id = session.scalar(
+        select(Source.id).where(
+            Source.workspace_id == workspace_id, Source.kind == kind, Source.name == name
+        )
+    )
+    if source_id is None:
+        source = Source(workspace_id=workspace_id, kind=kind, name=name)
+        session.add(source)
+        session.flush()
+        source_id = source.id
+    return source_id
+
+
+def add_messages(
+    session: Session,
+    *,
+    workspace_id: int,
+    source_id: int,
+    messages: Sequence[domain.Message],
+    resolve: Callable[[domain.Message], tuple[tuple[int, int], list[tuple[str, int, int]]]],
+) -> int:
+    """Insert the messages not stored yet; return how many were new.
+
+    ``resolve`` maps a message to ``((author person, identity), [(kind, person,
+    identity), ...])`` and is only called for new messages.
+    """
+    fresh: dict[str, domain.Message] = {}
+    for m in messages:
+        fresh.setdefault(m.external_id, m)
+    for ids in _chunks(list(fresh)):
+        existing = session.scalars(
+            select(Message.external_id).where(
+                Message.workspace_id == workspace_id,
+                Message.source_id == source_id,
+                Message.external_id.in_(ids),
+            )
+        )
+        for external_id in existing:
+            fresh.pop(external_id, None)
+    if not fresh:
+        return 0
+    rows: list[dict[str, Any]] = []
+    recipients: dict[str, list[tuple[str, int, int]]] = {}
+    for m in fresh.values():
+        (author_id, author_identity), recips = resolve(m)
+        recipients[m.external_id] = recips
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "source_id": source_id,
+                "external_id": m.external_id,
+                "author_id": author_id,
+                "author_identity_id": author_identity,
+                "sent_at": m.sent_at,
+                "subject": m.subject,
+                "body": m.body,
+                "quoted_text": m.quoted_text,
+                "signature": m.signature,
+                "in_reply_to": m.in_reply_to,
+                "references": " ".join(m.references),
+                "provider_thread_id": m.provider_thread_id,
+                "automated_kind": m.automated_kind.value if m.automated_kind else None,
+                "automated_reason": m.automated_reason,
+                "content_hash": m.content_hash,
+                "locator": m.locator,
+                "size_bytes": m.size_bytes,
+            }
+        )
+    inserted = session.execute(
+        insert(Message).returning(Message.id, Message.external_id, sort_by_parameter_order=True),
+        rows,
+    ).all()
+    recipient_rows = [
+        {
+            "workspace_id": workspace_id,
+            "message_id": message_id,
+            "person_id": person_id,
+            "identity_id": identity_id,
+            "kind": kind,
+        }
+        for message_id, external_id in inserted
+        for kind, person_id, identity_id in dict.fromkeys(recipients[external_id])
+    ]
+    if recipient_rows:
+        session.execute(insert(MessageRecipient), recipient_rows)
+    return len(inserted)
+
+
+def add_skipped(
+    session: Session, *, workspace_id: int, source_id: int, skipped: Sequence[domain.Skipped]
+) -> int:
+    """Record skipped records not recorded yet (by locator); return how many were new."""
+    fresh = {s.locator: s for s in skipped}
+    for locators in _chunks(list(fresh)):
+        for locator in session.scalars(
+            select(SkippedRecord.locator).where(
+                SkippedRecord.workspace_id == workspace_id,
+                SkippedRecord.source_id == source_id,
+                SkippedRecord.locator.in_(locators),
+            )
+        ):
+            fresh.pop(locator, None)
+    if fresh:
+        session.execute(
+            insert(SkippedRecord),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "source_id": source_id,
+                    "locator": s.locator,
+                    "external_id": s.external_id,
+                    "reason": s.reason,
+                    "detail": s.detail[:2000],
+                }
+                for s in fresh.values()
+            ],
+        )
+    return len(fresh)
+
+
+def rethread(
+    session: Session,
+    *,
+    workspace_id: int,
+    build: Callable[[Iterable[domain.ThreadHeader]], dict[str, str]],
+) -> int:
+    """Recompute every thread of a workspace with ``build``; return the thread count.
+
+    Rows change only where the assignment changed, so a second run writes nothing.
+    """
+    participants: dict[int, set[str]] = defaultdict(set)
+    for message_id, person_id in session.execute(
+        select(MessageRecipient.message_id, MessageRecipient.person_id).where(
+            MessageRecipient.workspace_id == workspace_id
+        )
+    ):
+        participants[message_id].add(str(person_id))
+    rows = session.execute(
+        select(
+            Message.id,
+            Message.external_id,
+            Message.sent_at,
+            Message.subject,
+            Message.in_reply_to,
+            Message.references,
+            Message.provider_thread_id,
+            Message.author_id,
+            Message.thread_id,
+        ).where(Message.workspace_id == workspace_id)
+    ).all()
+    headers = [
+        domain.ThreadHeader(
+            key=r.external_id,
+            sent_at=r.sent_at,
+            subject=r.subject,
+            in_reply_to=r.in_reply_to,
+            references=tuple(r.references.split()),
+            provider_thread_id=r.provider_thread_id,
+            participants=frozenset(participants.pop(r.id, set()) | {str(r.author_id)}),
+        )
+        for r in rows
+    ]
+    assignment = build(headers)
+    by_key = {h.key: h for h in headers}
+    summary: dict[str, tuple[datetime, datetime, int]] = {}
+    for key, thread_key in assignment.items():
+        at = by_key[key].sent_at
+        first, last, n = summary.get(thread_key, (at, at, 0))
+        summary[thread_key] = (min(first, at), max(last, at), n + 1)
+
+    existing = {
+        t.key: t for t in session.scalars(select(Thread).where(Thread.workspace_id == workspace_id))
+    }
+    new_threads = [
+        {
+            "workspace_id": workspace_id,
+            "key": key,
+            "subject": by_key[key].subject,
+            "first_at": first,
+            "last_at": last,
+            "message_count": n,
+        }
+        for key, (first, last, n) in summary.items()
+        if key not in existing
+    ]
+    ids = {t.key: t.id for t in existing.values()}
+    for chunk in _chunks(new_threads, 1000):
+        for thread_id, key in session.execute(
+            insert(Thread).returning(Thread.id, Thread.key, sort_by_parameter_order=True),
+            list(chunk),
+        ):
+            ids[key] = thread_id
+    for key, thread in existing.items():
+        if key in summary:
+            first, last, n = summary[key]
+            if (thread.first_at, thread.last_at, thread.message_count) != (first, last, n):
+                thread.first_at, thread.last_at, thread.message_count = first, last, n
+    moves = [
+        {"id": r.id, "thread_id": ids[assignment[r.external_id]]}
+        for r in rows
+        if r.thread_id != ids[assignment[r.external_id]]
+    ]
+    for chunk in _chunks(moves, 1000):
+        session.execute(update(Message), list(chunk))
+    gone = [t.id for key, t in existing.items() if key not in summary]
+    for chunk in _chunks(gone):
+        session.execute(delete(Thread).where(Thread.id.in_(chunk)))
+    session.flush()
+    return len(summary)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _message_people(workspace_id: int) -> Select[tuple[int, int]]:
+    """(message id, person id) for every author and recipient of a workspace's messages."""
+    return union(
+        select(Message.id, Message.author_id).where(Message.workspace_id == workspace_id),
+        select(MessageRecipient.message_id, MessageRecipient.person_id).where(
+            MessageRecipient.workspace_id == workspace_id
+        ),
+    )  # type: ignore[return-value]
+
+
+def stats(session: Session, *, workspace_id: int) -> dict[str, Any]:
+    """Counts per source (messages, threads, people, accounts, skipped by reason) and totals."""
+    sources = session.execute(
+        select(Source.id, Source.kind, Source.name).where(Source.workspace_id == workspace_id)
+    ).all()
+    mp = _message_people(workspace_id).subquery()
+    per_source: list[dict[str, Any]] = []
+    for source_id, kind, name in sources:
+        msgs = select(Message.id).where(Message.source_id == source_id)
+        people_q = select(mp.c[1]).where(mp.c[0].in_(msgs)).distinct().subquery()
+        skipped = Counter(
+            dict(
+                session.execute(
+                    select(SkippedRecord.reason, func.count())
+                    .where(SkippedRecord.source_id == source_id)
+                    .group_by(SkippedRecord.reason)
+                ).all()
+            )
+        )
+        per_source.append(
+            {
+                "source": name,
+                "kind": kind,
+                "messages": session.scalar(select(func.count()).select_from(msgs.subquery())),
+                "automated_messages": session.scalar(
+                    select(func.count()).where(
+                        Message.source_id == source_id, Message.automated_kind.is_not(None)
+                    )
+                ),
+                "threads": session.scalar(
+                    select(func.count(func.distinct(Message.thread_id))).where(
+                        Message.source_id == source_id
+                    )
+                ),
+                "people": session.scalar(select(func.count()).select_from(people_q)),
+                "accounts": session.scalar(
+                    select(func.count(func.distinct(Person.account_id))).where(
+                        Person.id.in_(select(people_q)), Person.account_id.is_not(None)
+                    )
+                ),
+                "skipped": sum(skipped.values()),
+                "skipped_by_reason": dict(sorted(skipped.items())),
+            }
+        )
+
+    def count(model: type[Message | Thread | Person | Account | SkippedRecord]) -> int:
+        query = select(func.count()).select_from(model).where(model.workspace_id == workspace_id)
+        return session.scalar(query) or 0
+
+    return {
+        "sources": per_source,
+        "totals": {
+            "messages": count(Message),
+            "threads": count(Thread),
+            "people": count(Person),
+            "accounts": count(Account),
+            "skipped": count(SkippedRecord),
+        },
+    }
+
+
+def _account_domains(session: Session, workspace_id: int) -> dict[int, list[str]]:
+    domains: dict[int, list[str]] = defaultdict(list)
+    for account_id, dom in session.execute(
+        select(AccountDomain.account_id, AccountDomain.domain)
+        .where(AccountDomain.workspace_id == workspace_id)
+        .order_by(AccountDomain.domain)
+    ):
+        domains[account_id].append(dom)
+    return domains
+
+
+def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account]:
+    """Every account with its domains, people, and the messages/threads it takes part in."""
+    mp = _message_people(workspace_id).subquery()
+    activity = (
+        select(
+            Person.account_id,
+            func.count(func.distinct(Message.id)).label("messages"),
+            func.count(func.distinct(Message.thread_id)).label("threads"),
+            func.max(Message.sent_at).label("last_at"),
+        )
+        .join(mp, mp.c[1] == Person.id)
+        .join(Message, Message.id == mp.c[0])
+        .where(Person.account_id.is_not(None), Person.workspace_id == workspace_id)
+        .group_by(Person.account_id)
+    )
+    act = {r.account_id: r for r in session.execute(activity)}
+    people = dict(
+        session.execute(
+            select(Person.account_id, func.count())
+            .where(Person.workspace_id == workspace_id, Person.account_id.is_not(None))
+            .group_by(Person.account_id)
+        ).all()
+    )
+    domains = _account_domains(session, workspace_id)
+    out = []
+    for account in session.scalars(
+        select(Account).where(Account.workspace_id == workspace_id).order_by(Account.name)
+    ):
+        a = act.get(account.id)
+        last = a.last_at if a else None
+        if last is not None and last.tzinfo is None:  # aggregates bypass the column type
+            from datetime import UTC
+
+            last = last.replace(tzinfo=UTC)
+        out.append(
+            domain.Account(
+                id=account.id,
+                name=account.name,
+                domains=tuple(domains.get(account.id, ())),
+                people=people.get(account.id, 0),
+                messages=a.messages if a else 0,
+                threads=a.threads if a else 0,
+                last_message_at=last,
+            )
+        )
+    return out
+
+
+def list_people(
+    session: Session, *, workspace_id: int, account: str | None = None
+) -> list[domain.Person]:
+    """People of a workspace (optionally of one account by name) with all their addresses."""
+    query = (
+        select(Person, Account.name)
+        .outerjoin(Account, Account.id == Person.account_id)
+        .where(Person.workspace_id == workspace_id)
+        .order_by(Person.internal.desc(), Account.name, Person.name, Person.id)
+    )
+    if account is not None:
+        account_id = session.scalar(
+            select(Account.id).where(
+                Account.workspace_id == workspace_id, func.lower(Account.name) == account.lower()
+            )
+        )
+        if account_id is None:
+            raise NotFound(f"no account named {account!r}")
+        query = query.where(Person.account_id == account_id)
+    emails: dict[int, list[str]] = defaultdict(list)
+    for person_id, value in session.execute(
+        select(Identity.person_id, Identity.value)
+        .where(Identity.workspace_id == workspace_id, Identity.kind == "email")
+        .order_by(Identity.id)
+    ):
+        emails[person_id].append(value)
+    return [
+        domain.Person(
+            id=p.id,
+            name=p.name,
+            internal=p.internal,
+            account=account_name,
+            emails=tuple(emails.get(p.id, ())),
+            automated=p.automated,
+        )
+        for p, account_name in session.execute(query)
+    ]
+
+
+def configure_account(
+    session: Session, *, workspace_id: int, name: str, domains: Sequence[str]
+) -> int:
+    """Make ``name`` own ``domains``, moving them (and their people) from auto-named accounts."""
+    account = session.scalar(
+        select(Account).where(Account.workspace_id == workspace_id, Account.name == name)
+    )
+    if account is None:
+        account = Account(workspace_id=workspace_id, name=name)
+        session.add(account)
+        session.flush()
+    for dom in domains:
+        link = session.scalar(
+            select(AccountDomain).where(
+                AccountDomain.workspace_id == workspace_id, AccountDomain.domain == dom
+            )
+        )
+        if link is None:
+            session.add(AccountDomain(workspace_id=workspace_id, account_id=account.id, domain=dom))
+        elif link.account_id != account.id:
+            previous = link.account_id
+            link.account_id = account.id
+            session.execute(
+                update(Person)
+                .where(Person.workspace_id == workspace_id, Person.account_id == previous)
+                .values(account_id=account.id)
+            )
+            session.flush()
+            if not session.scalar(select(func.count()).where(AccountDomain.account_id == previous)):
+                session.execute(delete(Account).where(Account.id == previous))
+    session.flush()
+    return account.id
