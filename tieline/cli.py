@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -38,7 +39,8 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 
-out = Console()
+# Piped output (make demo in CI, `| less`) gets room for whole tables instead of 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 
@@ -236,17 +238,19 @@ def stats(
 
 
 def _accounts_table(accounts: list[domain.Account], title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("id", "account", "domains", "people", "messages", "threads", "last message"):
         numeric = col in {"id", "people", "messages", "threads"}
         table.add_column(
-            col, justify="right" if numeric else "left", no_wrap=col in {"account", "last message"}
+            col,
+            justify="right" if numeric else "left",
+            no_wrap=col in {"account", "domains", "last message"},
         )
     for a in accounts:
         table.add_row(
             str(a.id),
             a.name,
-            ", ".join(a.domains),
+            "\n".join(a.domains),
             str(a.people),
             str(a.messages),
             str(a.threads),

@@ -7,6 +7,7 @@ consistent store that a re-run completes.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -90,11 +91,12 @@ def ingest_email(
     policy = domain_policy(settings)
     directory = PeopleDirectory(session, ws)
 
+    participant = functools.lru_cache(maxsize=65_536)(policy.participant)
+
     def resolve(m: domain.Message) -> tuple[tuple[int, int], list[tuple[str, int, int]]]:
-        author = directory.resolve(policy.participant(m.author, human=not m.from_machine))
+        author = directory.resolve(participant(m.author, human=not m.from_machine))
         recipients = [
-            (kind.value, *directory.resolve(policy.participant(address)))
-            for kind, address in m.recipients
+            (kind.value, *directory.resolve(participant(address))) for kind, address in m.recipients
         ]
         return author, recipients
 

@@ -57,3 +57,22 @@ def test_html_to_text_keeps_blocks_and_quotes() -> None:
     text = html_to_text(html)
     assert "Hello team," in text and "Numbers attached." in text
     assert "> old stuff" in text and "p{}" not in text
+
+
+def test_sign_off_above_dash_signature_and_lists_stay_in_body() -> None:
+    c = clean_body(
+        "Action items:\n- send the quote\n- book the QBR\n\nThanks,\nSam\n\n-- \nSam Ortiz\nCSM"
+    )
+    assert c.text == "Action items:\n- send the quote\n- book the QBR"
+    assert c.signature.startswith("Thanks,\nSam") and c.signature.endswith("CSM")
+
+
+def test_thanks_inside_a_sentence_is_not_a_signature() -> None:
+    c = clean_body("Thanks, that works for us.\nSee you Tuesday.")
+    assert c.text == "Thanks, that works for us.\nSee you Tuesday." and c.signature == ""
+
+
+def test_other_languages_go_through_the_library() -> None:
+    c = clean_body("Passt, danke!\n\nAm 2. März 2026 um 09:14 schrieb Dana <d@acme.de>:\n> Termin?")
+    assert c.text == "Passt, danke!"
+    assert "schrieb" in c.quoted

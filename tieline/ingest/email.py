@@ -56,40 +56,57 @@ class ParseOptions:
 # --------------------------------------------------------------------------- readers
 
 
-def read_mbox(path: Path) -> Iterator[RawMessage]:
+def read_mbox(path: Path, *, block_size: int = 1 << 20) -> Iterator[RawMessage]:
     """Stream the messages of an mbox file; locators are ``path#byte-offset``.
 
-    Handles mboxo/mboxrd ``>From `` escaping and never holds more than one
-    message in memory.
+    A message starts at a ``From `` line at the start of the file or after a
+    blank line. Handles mboxo/mboxrd ``>From `` escaping and holds at most one
+    message plus one block in memory.
     """
     with path.open("rb") as fh:
-        buf: list[bytes] = []
-        start = 0
-        offset = 0
-        prev_blank = True
-        for line in fh:
-            if line.startswith(b"From ") and prev_blank:
-                if buf:
-                    yield f"{path}#{start}", _unescape_mbox(buf)
-                buf = []
-                start = offset
-            else:
-                if buf or offset > 0 or not line.startswith(b"From "):
-                    buf.append(line)
-            prev_blank = line in (b"\n", b"\r\n")
-            offset += len(line)
-        if buf:
-            yield f"{path}#{start}", _unescape_mbox(buf)
+        buf = b""
+        base = 0  # file offset of buf[0]
+        start = -1  # offset in buf of the current message's separator line
+        eof = False
+        while not eof:
+            block = fh.read(block_size)
+            eof = not block
+            buf += block
+            if start < 0:
+                if buf.startswith(b"From "):
+                    start = 0
+                else:
+                    found = buf.find(b"\n\nFrom ")
+                    if found < 0:
+                        if eof:
+                            return
+                        keep = max(0, len(buf) - 8)
+                        base, buf = base + keep, buf[keep:]
+                        continue
+                    start = found + 2
+            while True:
+                nxt = buf.find(b"\n\nFrom ", start + 5)
+                if nxt < 0:
+                    break
+                yield f"{path}#{base + start}", _mbox_body(buf[start : nxt + 1])
+                start = nxt + 2
+            if eof:
+                if buf[start:].strip():
+                    yield f"{path}#{base + start}", _mbox_body(buf[start:])
+                return
+            base, buf, start = base + start, buf[start:], 0
 
 
-_MBOX_ESCAPED = re.compile(rb"^>(>*From )")
+_MBOX_ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
-def _unescape_mbox(lines: list[bytes]) -> bytes:
-    # The blank line before the next "From " separator belongs to the format.
-    if lines and lines[-1] in (b"\n", b"\r\n"):
-        lines = lines[:-1]
-    return b"".join(_MBOX_ESCAPED.sub(rb"\1", ln) if ln.startswith(b">") else ln for ln in lines)
+def _mbox_body(chunk: bytes) -> bytes:
+    body = chunk[chunk.find(b"\n") + 1 :]  # drop the "From " separator line
+    if body.endswith(b"\n\n"):
+        body = body[:-1]  # the blank line before the next separator belongs to mbox
+    if b">From " in body or b">>" in body:
+        body = _MBOX_ESCAPED.sub(rb"\1", body)
+    return body
 
 
 def read_maildir(path: Path) -> Iterator[RawMessage]:
@@ -145,6 +162,52 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+class _Headers:
+    """Case-insensitive header lookup, built once: ``Message.get`` scans every header."""
+
+    __slots__ = ("_all",)
+
+    def __init__(self, msg: EmailMessage) -> None:
+        self._all: dict[str, list[str]] = {}
+        for name, value in msg.items():
+            self._all.setdefault(name.lower(), []).append(str(value))
+
+    def get(self, name: str) -> str | None:
+        values = self._all.get(name.lower())
+        return values[0] if values else None
+
+    def all(self, name: str) -> list[str]:
+        return self._all.get(name.lower(), [])
+
+    def __bool__(self) -> bool:
+        return bool(self._all)
+
+
+# "Name" <addr>, Name <addr>, or a bare addr; anything unusual goes to getaddresses.
+_ADDRESS = re.compile(
+    r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,<>"]*?))\s*<\s*([^<>\s]+)\s*>\s*(?:,|$)'
+    r'|\s*([^\s,<>"]+@[^\s,<>"]+)\s*(?:,|$)'
+)
+_UNUSUAL = re.compile(r"[();:\\]")
+
+
+def _split_addresses(value: str) -> list[tuple[str, str]]:
+    if not _UNUSUAL.search(value):
+        out: list[tuple[str, str]] = []
+        pos = 0
+        value = value.strip()
+        while pos < len(value):
+            m = _ADDRESS.match(value, pos)
+            if m is None or m.end() == pos:
+                break
+            quoted, plain, inside, bare = m.groups()
+            out.append(((quoted or plain or "").strip(), inside or bare or ""))
+            pos = m.end()
+        else:
+            return out
+    return getaddresses([value])
+
+
 def _decode(value: str | None) -> str:
     if not value:
         return ""
@@ -156,11 +219,11 @@ def _decode(value: str | None) -> str:
         return " ".join(value.split())
 
 
-def _addresses(msg: EmailMessage, header: str) -> list[Address]:
-    values = msg.get_all(header) or []
+def _addresses(headers: _Headers, header: str) -> list[Address]:
     out: list[Address] = []
     seen: set[str] = set()
-    for name, email in getaddresses([str(v) for v in values]):
+    pairs = [pair for value in headers.all(header) for pair in _split_addresses(value)]
+    for name, email in pairs:
         email = email.strip().strip("'\"").lower()
         if "@" not in email or " " in email or email in seen:
             continue
@@ -193,10 +256,10 @@ def _msgid(value: str | None) -> str | None:
     return value if value and " " not in value else None
 
 
-def _date(msg: EmailMessage, default_tz: tzinfo) -> datetime | None:
-    candidates = [msg.get("Date")]
+def _date(headers: _Headers, default_tz: tzinfo) -> datetime | None:
+    candidates = [headers.get("Date")]
     # A Received trace stamp dates a message whose own Date is missing or broken.
-    candidates += [r.rpartition(";")[2] for r in (msg.get_all("Received") or [])[:1]]
+    candidates += [r.rpartition(";")[2] for r in headers.all("Received")[:1]]
     for raw in candidates:
         if not raw:
             continue
@@ -221,26 +284,26 @@ _BOUNCE_SUBJECT = re.compile(
 Automation = tuple[AutomatedKind, str] | None
 
 
-def _automation(msg: EmailMessage, author: Address, subject: str) -> Automation:
+def _automation(msg: EmailMessage, headers: _Headers, author: Address, subject: str) -> Automation:
     """What kind of machine sent this, with the evidence; None for mail a person wrote."""
     local = author.email.partition("@")[0]
     if msg.get_content_type() == "multipart/report" or _BOUNCE_SENDER.match(local):
         return AutomatedKind.BOUNCE, "delivery status report" if msg.get_content_type() == (
             "multipart/report") else f"bounce sender {author.email}"  # fmt: skip
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    auto = str(headers.get("Auto-Submitted") or "").strip().lower()
     if auto.startswith("auto-replied"):
         return AutomatedKind.AUTO_REPLY, f"Auto-Submitted: {auto}"
     for header in ("X-Autoreply", "X-Autorespond", "X-Auto-Response"):
-        if msg.get(header) is not None:
+        if headers.get(header) is not None:
             return AutomatedKind.AUTO_REPLY, f"{header} header"
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = str(headers.get("Precedence") or "").strip().lower()
     if precedence == "auto_reply":
         return AutomatedKind.AUTO_REPLY, "Precedence: auto_reply"
     if precedence in {"bulk", "list", "junk"}:
         return AutomatedKind.BULK, f"Precedence: {precedence}"
-    if msg.get("List-Unsubscribe") is not None:
+    if headers.get("List-Unsubscribe") is not None:
         return AutomatedKind.BULK, "List-Unsubscribe header"
-    if msg.get("List-Id") is not None:
+    if headers.get("List-Id") is not None:
         return AutomatedKind.BULK, "List-Id header (mailing list)"
     if _NOREPLY.match(local):
         return AutomatedKind.NOTIFICATION, f"automated sender address {author.email}"
@@ -327,27 +390,28 @@ def parse_message(locator: str, raw: bytes, options: ParseOptions | None = None)
 
 def _parse(locator: str, raw: bytes, opts: ParseOptions) -> Record:
     msg = _PARSER.parsebytes(raw)
-    message_id = _msgid(msg.get("Message-ID"))
-    if not msg.keys():
+    headers = _Headers(msg)
+    message_id = _msgid(headers.get("Message-ID"))
+    if not headers:
         return Skipped(locator, "not an email message", "no header block found")
-    authors = _addresses(msg, "From") or _addresses(msg, "Sender")
+    authors = _addresses(headers, "From") or _addresses(headers, "Sender")
     if not authors:
         return Skipped(
-            locator, "missing From", f"From header: {str(msg.get('From', ''))[:80]!r}",
+            locator, "missing From", f"From header: {(headers.get('From') or '')[:80]!r}",
             message_id,
         )  # fmt: skip
     author = authors[0]
     if not author.name:
-        x_from = _decode(msg.get("X-From"))  # Enron and Exchange exports carry names here
+        x_from = _decode(headers.get("X-From"))  # Enron and Exchange exports carry names here
         x_name, _ = parseaddr(x_from)
         name = _clean_name(x_name or x_from.split("<")[0], author.email)
         if name:
             author = Address(author.email, name)
-    sent_at = _date(msg, opts.default_tz)
+    sent_at = _date(headers, opts.default_tz)
     if sent_at is None:
-        reason = "missing Date" if msg.get("Date") is None else "unparseable Date"
-        return Skipped(locator, reason, f"Date header: {msg.get('Date')!r}", message_id)
-    subject = _decode(msg.get("Subject"))
+        reason = "missing Date" if headers.get("Date") is None else "unparseable Date"
+        return Skipped(locator, reason, f"Date header: {headers.get('Date')!r}", message_id)
+    subject = _decode(headers.get("Subject"))
     text = _body_text(msg)
     if not text.strip():
         return Skipped(locator, "empty body", "no text/plain or text/html content", message_id)
@@ -359,12 +423,12 @@ def _parse(locator: str, raw: bytes, opts: ParseOptions) -> Record:
         (kind, addr)
         for kind, header in ((RecipientKind.TO, "To"), (RecipientKind.CC, "Cc"),
                              (RecipientKind.BCC, "Bcc"))
-        for addr in _addresses(msg, header)
+        for addr in _addresses(headers, header)
     )  # fmt: skip
-    references = tuple(_MSGID.findall(str(msg.get("References", ""))))
-    in_reply_to = _msgid(msg.get("In-Reply-To"))
-    provider = msg.get("X-GM-THRID")
-    automation = _automation(msg, author, subject)
+    references = tuple(_MSGID.findall(headers.get("References") or ""))
+    in_reply_to = _msgid(headers.get("In-Reply-To"))
+    provider = headers.get("X-GM-THRID")
+    automation = _automation(msg, headers, author, subject)
     return Message(
         external_id=message_id or f"sha256-{digest[:40]}@tieline",
         channel=Channel.EMAIL,
@@ -379,7 +443,7 @@ def _parse(locator: str, raw: bytes, opts: ParseOptions) -> Record:
         references=references,
         provider_thread_id=f"gmail:{str(provider).strip()}"
         if provider
-        else _thread_index(msg.get("Thread-Index")),
+        else _thread_index(headers.get("Thread-Index")),
         automated_kind=automation[0] if automation else None,
         automated_reason=automation[1] if automation else None,
         content_hash=digest,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, union, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from tieline import domain
@@ -15,6 +15,7 @@ from tieline.errors import NotFound
 from tieline.store.models import (
     Account,
     AccountDomain,
+    Base,
     Identity,
     Message,
     MessageRecipient,
@@ -37,6 +38,10 @@ __all__ = [
     "rethread",
     "stats",
 ]
+
+# Core tables for the bulk paths: executemany without the ORM's per-row work.
+_MESSAGES = Base.metadata.tables["messages"]
+_RECIPIENTS = Base.metadata.tables["message_recipients"]
 
 _IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 
@@ -132,10 +137,20 @@ def add_messages(
                 "size_bytes": m.size_bytes,
             }
         )
-    inserted = session.execute(
-        insert(Message).returning(Message.id, Message.external_id, sort_by_parameter_order=True),
-        rows,
-    ).all()
+    # Plain executemany, then one lookup for the new ids: RETURNING through the
+    # ORM's bulk path costs several times more per row on SQLite.
+    session.connection().execute(insert(_MESSAGES), rows)
+    inserted: list[tuple[int, str]] = []
+    for ids in _chunks(list(fresh)):
+        inserted.extend(
+            session.execute(
+                select(Message.id, Message.external_id).where(
+                    Message.workspace_id == workspace_id,
+                    Message.source_id == source_id,
+                    Message.external_id.in_(ids),
+                )
+            ).all()
+        )
     recipient_rows = [
         {
             "workspace_id": workspace_id,
@@ -148,7 +163,7 @@ def add_messages(
         for kind, person_id, identity_id in dict.fromkeys(recipients[external_id])
     ]
     if recipient_rows:
-        session.execute(insert(MessageRecipient), recipient_rows)
+        session.connection().execute(insert(_RECIPIENTS), recipient_rows)
     return len(inserted)
 
 
@@ -262,12 +277,18 @@ def rethread(
             if (thread.first_at, thread.last_at, thread.message_count) != (first, last, n):
                 thread.first_at, thread.last_at, thread.message_count = first, last, n
     moves = [
-        {"id": r.id, "thread_id": ids[assignment[r.external_id]]}
+        {"message": r.id, "thread": ids[assignment[r.external_id]]}
         for r in rows
         if r.thread_id != ids[assignment[r.external_id]]
     ]
-    for chunk in _chunks(moves, 1000):
-        session.execute(update(Message), list(chunk))
+    table = _MESSAGES
+    move = (
+        update(table)
+        .where(table.c.id == bindparam("message"))
+        .values(thread_id=bindparam("thread"))
+    )
+    for chunk in _chunks(moves, 5000):
+        session.connection().execute(move, list(chunk))
     gone = [t.id for key, t in existing.items() if key not in summary]
     for chunk in _chunks(gone):
         session.execute(delete(Thread).where(Thread.id.in_(chunk)))
