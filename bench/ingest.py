@@ -197,8 +197,18 @@ def worker(db_url: str, mbox: Path, jobs: int) -> None:
     sampler.start()
     with make_session_factory(engine)() as session:
         t0 = time.perf_counter()
+        streaming_peak = 0.0
+
+        def progress(_n: int) -> None:
+            nonlocal streaming_peak  # RSS after each committed batch, before threading
+            streaming_peak = max(streaming_peak, _rss_mb(os.getpid()))
+
         report = service.ingest_email(
-            session=session, settings=settings, paths=[mbox], checkpoint=session.commit
+            session=session,
+            settings=settings,
+            paths=[mbox],
+            checkpoint=session.commit,
+            progress=progress,
         )
         elapsed = time.perf_counter() - t0
     sampler.stop.set()
@@ -211,6 +221,7 @@ def worker(db_url: str, mbox: Path, jobs: int) -> None:
                 "threads": report.threads,
                 "seconds": elapsed,
                 "main_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "streaming_rss_mb": streaming_peak,
                 "workers_rss_mb": sampler.peak,
             }
         )
@@ -260,7 +271,8 @@ def main() -> None:
             print(
                 f"{backend:9s} {r['messages']:>8,} msgs in {r['seconds']:6.1f}s = "
                 f"{r['messages'] / r['seconds']:7,.0f} msg/s | "
-                f"peak RSS main {r['main_rss_mb']:.0f} MB, "
+                f"peak RSS main {r['main_rss_mb']:.0f} MB "
+                f"({r['streaming_rss_mb']:.0f} MB while streaming, rest in threading), "
                 f"parser workers {r['workers_rss_mb']:.0f} MB | {r['threads']:,} threads"
             )
         if server:

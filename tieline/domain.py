@@ -104,7 +104,7 @@ class ThreadHeader:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     provider_thread_id: str | None = None
-    participants: frozenset[str] = field(default_factory=frozenset)
+    participants: frozenset[int] = field(default_factory=frozenset)  # person ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def h(key: str, day: float, subject: str = "Plan", **kw: object) -> ThreadHeader:
-    kw.setdefault("participants", frozenset({"sam", "dana"}))
+    kw.setdefault("participants", frozenset({1, 2}))
     return ThreadHeader(key=key, sent_at=T0 + timedelta(days=day), subject=subject, **kw)  # type: ignore[arg-type]
 
 
@@ -38,7 +38,7 @@ def test_subject_fallback_needs_reply_prefix_shared_people_and_recency() -> None
         h("a", 0, "Renewal"),
         h("b", 1, "RE: Renewal"),  # joins a
         h("c", 2, "Renewal"),  # not a reply: new thread
-        h("d", 3, "Re: Renewal", participants=frozenset({"zoe"})),  # strangers: new thread
+        h("d", 3, "Re: Renewal", participants=frozenset({9})),  # strangers: new thread
         h("e", 200, "Re: Renewal"),  # months later: new thread
     ]
     got = build_threads(msgs)

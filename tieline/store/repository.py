@@ -207,16 +207,22 @@ def rethread(
 ) -> int:
     """Recompute every thread of a workspace with ``build``; return the thread count.
 
-    Rows change only where the assignment changed, so a second run writes nothing.
+    Holds a compact header per message (ids interned, participants as person
+    ids): threading is global, so this pass is the one part of ingest whose
+    memory grows with the workspace. Rows change only where the assignment
+    changed, so a second run writes nothing.
     """
-    participants: dict[int, set[str]] = defaultdict(set)
+    participants: dict[int, list[int]] = defaultdict(list)
     for message_id, person_id in session.execute(
         select(MessageRecipient.message_id, MessageRecipient.person_id).where(
             MessageRecipient.workspace_id == workspace_id
         )
     ):
-        participants[message_id].add(str(person_id))
-    rows = session.execute(
+        participants[message_id].append(person_id)
+    pool: dict[str, str] = {}  # one string object per message id, however often referenced
+    headers: list[domain.ThreadHeader] = []
+    current: dict[str, tuple[int, int | None]] = {}  # external id -> (row id, thread id)
+    result = session.execute(
         select(
             Message.id,
             Message.external_id,
@@ -227,69 +233,84 @@ def rethread(
             Message.provider_thread_id,
             Message.author_id,
             Message.thread_id,
-        ).where(Message.workspace_id == workspace_id)
-    ).all()
-    headers = [
-        domain.ThreadHeader(
-            key=r.external_id,
-            sent_at=r.sent_at,
-            subject=r.subject,
-            in_reply_to=r.in_reply_to,
-            references=tuple(r.references.split()),
-            provider_thread_id=r.provider_thread_id,
-            participants=frozenset(participants.pop(r.id, set()) | {str(r.author_id)}),
+        ).where(Message.workspace_id == workspace_id),
+        execution_options={"yield_per": 5000},
+    )
+    for r in result:
+        key = pool.setdefault(r.external_id, r.external_id)
+        current[key] = (r.id, r.thread_id)
+        headers.append(
+            domain.ThreadHeader(
+                key=key,
+                sent_at=r.sent_at,
+                subject=r.subject,
+                in_reply_to=pool.setdefault(r.in_reply_to, r.in_reply_to)
+                if r.in_reply_to
+                else None,
+                references=tuple(pool.setdefault(ref, ref) for ref in r.references.split()),
+                provider_thread_id=r.provider_thread_id,
+                participants=frozenset([*participants.pop(r.id, ()), r.author_id]),
+            )
         )
-        for r in rows
-    ]
+    del pool, participants
     assignment = build(headers)
-    by_key = {h.key: h for h in headers}
     summary: dict[str, tuple[datetime, datetime, int]] = {}
-    for key, thread_key in assignment.items():
-        at = by_key[key].sent_at
-        first, last, n = summary.get(thread_key, (at, at, 0))
-        summary[thread_key] = (min(first, at), max(last, at), n + 1)
+    subjects: dict[str, str] = {}
+    for h in headers:
+        thread_key = assignment[h.key]
+        if thread_key == h.key:
+            subjects[thread_key] = h.subject
+        first, last, n = summary.get(thread_key, (h.sent_at, h.sent_at, 0))
+        summary[thread_key] = (min(first, h.sent_at), max(last, h.sent_at), n + 1)
+    del headers
 
+    threads = Base.metadata.tables["threads"]
     existing = {
-        t.key: t for t in session.scalars(select(Thread).where(Thread.workspace_id == workspace_id))
-    }
+        row.key: row
+        for row in session.execute(
+            select(threads.c.id, threads.c.key, threads.c.first_at, threads.c.last_at,
+                   threads.c.message_count).where(threads.c.workspace_id == workspace_id)
+        )
+    }  # fmt: skip
+    ids = {key: row.id for key, row in existing.items()}
     new_threads = [
-        {
-            "workspace_id": workspace_id,
-            "key": key,
-            "subject": by_key[key].subject,
-            "first_at": first,
-            "last_at": last,
-            "message_count": n,
-        }
+        {"workspace_id": workspace_id, "key": key, "subject": subjects[key], "first_at": first,
+         "last_at": last, "message_count": n}
         for key, (first, last, n) in summary.items()
         if key not in existing
-    ]
-    ids = {t.key: t.id for t in existing.values()}
+    ]  # fmt: skip
     for chunk in _chunks(new_threads, 1000):
         for thread_id, key in session.execute(
             insert(Thread).returning(Thread.id, Thread.key, sort_by_parameter_order=True),
             list(chunk),
         ):
             ids[key] = thread_id
-    for key, thread in existing.items():
-        if key in summary:
-            first, last, n = summary[key]
-            if (thread.first_at, thread.last_at, thread.message_count) != (first, last, n):
-                thread.first_at, thread.last_at, thread.message_count = first, last, n
-    moves = [
-        {"message": r.id, "thread": ids[assignment[r.external_id]]}
-        for r in rows
-        if r.thread_id != ids[assignment[r.external_id]]
+    changed = [
+        {"thread": row.id, "first": summary[key][0], "last": summary[key][1], "n": summary[key][2]}
+        for key, row in existing.items()
+        if key in summary and (row.first_at, row.last_at, row.message_count) != summary[key]
     ]
-    table = _MESSAGES
+    if changed:
+        session.connection().execute(
+            update(threads)
+            .where(threads.c.id == bindparam("thread"))
+            .values(first_at=bindparam("first"), last_at=bindparam("last"),
+                    message_count=bindparam("n")),
+            changed,
+        )  # fmt: skip
+    moves = [
+        {"message": row_id, "thread": ids[assignment[key]]}
+        for key, (row_id, thread_id) in current.items()
+        if thread_id != ids[assignment[key]]
+    ]
     move = (
-        update(table)
-        .where(table.c.id == bindparam("message"))
+        update(_MESSAGES)
+        .where(_MESSAGES.c.id == bindparam("message"))
         .values(thread_id=bindparam("thread"))
     )
     for chunk in _chunks(moves, 5000):
         session.connection().execute(move, list(chunk))
-    gone = [t.id for key, t in existing.items() if key not in summary]
+    gone = [row.id for key, row in existing.items() if key not in summary]
     for chunk in _chunks(gone):
         session.execute(delete(Thread).where(Thread.id.in_(chunk)))
     session.flush()
