@@ -22,7 +22,10 @@ from tieline.config import Settings, load_settings
 from tieline.store.db import make_engine, make_session_factory, migrate
 
 DATA = Path(__file__).parent / "data"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The public datasets live beside the project, never inside it.
+SHARED_DATA = Path(
+    os.environ.get("TIELINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 
 
 @pytest.fixture(scope="session")

@@ -61,3 +61,18 @@ def test_errors_are_reported_not_raised(base: list[str], tmp_path: Path) -> None
     result = runner.invoke(app, [*base, "ingest", "email", str(tmp_path / "missing.mbox")])
     assert result.exit_code != 0
     assert "no such file" in str(result.exception) + result.output
+
+
+def test_demo_ingests_the_bundled_workspace(db_url: str) -> None:
+    out = run("--db", db_url, "demo")
+    for name in ("Acme Logistics", "Globex", "Initech", "Umbrella Health"):
+        assert name in out
+    people = json.loads(run("--db", db_url, "--workspace", "demo", "people", "--format", "json"))
+    marcus = next(p for p in people if p["name"] == "Marcus Lee")
+    assert marcus["emails"] == ["marcus.lee@umbrellahealth.org", "marcus.lee.home@gmail.com"]
+    stats = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
+    assert stats["sources"][0]["messages"] >= 110
+    assert stats["sources"][0]["skipped_by_reason"] == {"missing Date": 1}
+    run("--db", db_url, "demo")  # idempotent
+    again = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
+    assert again["totals"] == stats["totals"]
