@@ -149,3 +149,18 @@ def test_missing_date_falls_back_to_received() -> None:
 def test_parse_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
     result = parse_message("fuzz", b"From: x@y.com\nDate: Thu, 12 Mar 2026 10:00:00 +0000\n" + raw)
     assert isinstance(result, Message | Skipped)
+
+
+def test_mbox_with_crlf_line_endings(tmp_path: Path) -> None:
+    raw = (EMAIL / "thread.mbox").read_bytes().replace(b"\n", b"\r\n")
+    path = tmp_path / "crlf.mbox"
+    path.write_bytes(raw)
+    lf = [m for _, m in read_mbox(EMAIL / "thread.mbox")]
+    crlf = [m for _, m in read_mbox(path)]
+    assert [m.replace(b"\r\n", b"\n") for m in crlf] == lf
+    assert len(messages(path)) == 9
+
+
+def test_mbox_reader_small_blocks_agree(tmp_path: Path) -> None:
+    whole = list(read_mbox(EMAIL / "thread.mbox"))
+    assert list(read_mbox(EMAIL / "thread.mbox", block_size=7)) == whole

@@ -76,20 +76,20 @@ def read_mbox(path: Path, *, block_size: int = 1 << 20) -> Iterator[RawMessage]:
                 if buf.startswith(b"From "):
                     start = 0
                 else:
-                    found = buf.find(b"\n\nFrom ")
+                    found = _separator(buf, 0)
                     if found < 0:
                         if eof:
                             return
                         keep = max(0, len(buf) - 8)
                         base, buf = base + keep, buf[keep:]
                         continue
-                    start = found + 2
+                    start = found
             while True:
-                nxt = buf.find(b"\n\nFrom ", start + 5)
+                nxt = _separator(buf, start + 5)
                 if nxt < 0:
                     break
-                yield f"{path}#{base + start}", _mbox_body(buf[start : nxt + 1])
-                start = nxt + 2
+                yield f"{path}#{base + start}", _mbox_body(buf[start:nxt])
+                start = nxt
             if eof:
                 if buf[start:].strip():
                     yield f"{path}#{base + start}", _mbox_body(buf[start:])
@@ -97,13 +97,27 @@ def read_mbox(path: Path, *, block_size: int = 1 << 20) -> Iterator[RawMessage]:
             base, buf, start = base + start, buf[start:], 0
 
 
+def _separator(buf: bytes, pos: int) -> int:
+    """Offset of the next "From " line that follows a blank line (LF or CRLF), or -1."""
+    while True:
+        k = buf.find(b"\nFrom ", pos)
+        if k < 0:
+            return -1
+        if buf[k - 1 : k] == b"\n" or buf[k - 2 : k] == b"\n\r":
+            return k + 1
+        pos = k + 1
+
+
 _MBOX_ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
 
 def _mbox_body(chunk: bytes) -> bytes:
     body = chunk[chunk.find(b"\n") + 1 :]  # drop the "From " separator line
-    if body.endswith(b"\n\n"):
-        body = body[:-1]  # the blank line before the next separator belongs to mbox
+    # The blank line before the next separator belongs to the mbox format.
+    if body.endswith(b"\r\n\r\n"):
+        body = body[:-2]
+    elif body.endswith(b"\n\n"):
+        body = body[:-1]
     if b">From " in body or b">>" in body:
         body = _MBOX_ESCAPED.sub(rb"\1", body)
     return body
