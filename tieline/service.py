@@ -23,6 +23,7 @@ from tieline.ingest import CONNECTORS
 from tieline.ingest.email import ParseOptions
 from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
+from tieline.store import queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
@@ -141,16 +142,16 @@ def ingest_email(
 
 def stats(*, session: Session, settings: Settings) -> dict[str, Any]:
     ws = repo.get_workspace_id(session, settings.workspace)
-    return {"workspace": settings.workspace, **repo.stats(session, workspace_id=ws)}
+    return {"workspace": settings.workspace, **queries.stats(session, workspace_id=ws)}
 
 
 def list_accounts(*, session: Session, settings: Settings) -> list[domain.Account]:
     ws = repo.get_workspace_id(session, settings.workspace)
-    return repo.list_accounts(session, workspace_id=ws)
+    return queries.list_accounts(session, workspace_id=ws)
 
 
 def list_people(
     *, session: Session, settings: Settings, account: str | None = None
 ) -> list[domain.Person]:
     ws = repo.get_workspace_id(session, settings.workspace)
-    return repo.list_people(session, workspace_id=ws, account=account)
+    return queries.list_people(session, workspace_id=ws, account=account)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from tieline.domain import Address, Channel, Message, Participant, RecipientKind, Skipped
 from tieline.ingest.threads import build_threads
+from tieline.store import queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 from tieline.store.models import Account, Identity, MessageRecipient, Person, Thread
@@ -126,7 +127,7 @@ def test_skipped_records_dedupe_by_locator(session: Session) -> None:
     skipped = [Skipped("f#0", "missing Date"), Skipped("f#9", "empty body")]
     assert repo.add_skipped(session, workspace_id=ws, source_id=src, skipped=skipped) == 2
     assert repo.add_skipped(session, workspace_id=ws, source_id=src, skipped=skipped) == 0
-    s = repo.stats(session, workspace_id=ws)
+    s = queries.stats(session, workspace_id=ws)
     assert s["sources"][0]["skipped_by_reason"] == {"empty body": 1, "missing Date": 1}
 
 
@@ -142,6 +143,6 @@ def test_configure_account_takes_over_auto_named_account(session: Session) -> No
     session.refresh(auto)
     assert auto.account_id == acc
     assert [a.name for a in session.scalars(select(Account))] == ["Acme Logistics"]
-    accounts = repo.list_accounts(session, workspace_id=ws)
+    accounts = queries.list_accounts(session, workspace_id=ws)
     assert accounts[0].domains == ("acme.co.uk", "acme.com") and accounts[0].people == 1
     assert session.scalar(select(func.count()).select_from(Identity)) == 1

@@ -6,13 +6,14 @@ migration is the source of truth for the database, these classes for code.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -220,3 +221,38 @@ class SkippedRecord(WorkspaceScoped, Base):
     reason: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class RevenueMovement(WorkspaceScoped, Base):
+    """One MRR movement of one account (new, expansion, churn ...), as imported."""
+
+    __tablename__ = "revenue_movements"
+    __table_args__ = (UniqueConstraint("workspace_id", "row_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), index=True)  # as the source names it
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    owner: Mapped[str | None] = mapped_column(String(320))
+    row_key: Mapped[str] = mapped_column(String(64))  # content hash: re-imports add nothing
+    imported_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class SurveyResponse(WorkspaceScoped, Base):
+    """One NPS / CSAT / CES answer."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("workspace_id", "row_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    score: Mapped[float] = mapped_column(Float)
+    scale_max: Mapped[int] = mapped_column(Integer)
+    respondent: Mapped[str | None] = mapped_column(String(320))
+    row_key: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=_now)
