@@ -38,6 +38,8 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+import_app = typer.Typer(help="Import revenue and survey data for the KPIs.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 # Piped output (make demo in CI, `| less`) gets room for whole tables instead of 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -298,6 +300,131 @@ def people(
         name = p.name + (" [dim](automated)[/]" if p.automated else "")
         table.add_row(str(p.id), name, p.account or "—", flag, ", ".join(p.emails))
     out.print(table)
+
+
+class GroupBy(StrEnum):
+    account = "account"
+    owner = "owner"
+    workspace = "workspace"
+    all = "all"
+
+
+MapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", help="Column mapping FIELD=COLUMN (repeatable), e.g. --map account=Customer."
+    ),
+]
+
+
+def _columns(pairs: list[str] | None) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    for pair in pairs or []:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise TielineError(f"--map takes FIELD=COLUMN, not {pair!r}", 2)
+        columns[field.strip()] = column.strip()
+    return columns
+
+
+def _run_import(ctx: typer.Context, kind: str, path: Path, columns: list[str] | None,
+                format: Format) -> None:  # fmt: skip
+    from tieline import service
+
+    if not path.is_file():
+        raise TielineError(f"no such file: {path}", 2)
+    settings = ctx.obj.settings()
+    use_case = service.import_revenue if kind == "revenue" else service.import_surveys
+    with _session(settings) as session:
+        report = use_case(session=session, settings=settings, path=path, columns=_columns(columns))
+    result = report.as_dict()
+    if format is Format.json:
+        _dump(result)
+        return
+    err.print(
+        f"[bold green]done[/] {result['read']:,} rows: {result['new']:,} new, "
+        f"{result['duplicates']:,} already imported, {result['skipped']:,} skipped"
+    )
+    for example in result["skipped_examples"]:
+        err.print(f"  skipped {example}")
+    if result["unmatched_accounts"]:
+        names = ", ".join(result["unmatched_accounts"][:8])
+        more = len(result["unmatched_accounts"]) - 8
+        err.print(f"  not matched to a known account (kept by name): {names}"
+                  + (f" and {more} more" if more > 0 else ""))  # fmt: skip
+
+
+@import_app.command("revenue")
+def import_revenue(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, JSON array or JSON lines of MRR movements.")],
+    columns: MapOption = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Import MRR movements: account, date, kind (new, expansion, churn ...), amount, owner."""
+    _run_import(ctx, "revenue", path, columns, format)
+
+
+@import_app.command("surveys")
+def import_surveys(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, JSON array or JSON lines of responses.")],
+    columns: MapOption = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Import survey responses: account, date, kind (nps, csat, ces), score, scale_max."""
+    _run_import(ctx, "surveys", path, columns, format)
+
+
+_TABLE_KPIS = ("mrr", "nrr", "grr", "customer_churn_simple", "gross_mrr_churn", "nps", "csat")
+
+
+def _previous_month() -> str:
+    today = datetime.now().date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year}-{month:02d}"
+
+
+@app.command()
+def kpis(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Option(help="2026, 2026-Q1, 2026-03, 2026-W09 or START..END [default: last month]."),
+    ] = None,
+    by: Annotated[GroupBy, typer.Option("--by")] = GroupBy.account,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Customer-success KPIs (NRR, GRR, churn, NPS, CSAT ...) with their formulas."""
+    from tieline import service
+    from tieline.kpi.formulas import money
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        report = service.compute_kpis(
+            session=session, settings=settings, period=period or _previous_month(), by=by.value
+        )
+    if format is Format.json:
+        _dump(report.to_dict())
+        return
+    table = Table(title=f"KPIs {report.period.label} by {by.value}", box=box.SIMPLE_HEAD)
+    table.add_column(by.value, no_wrap=True)
+    for name in _TABLE_KPIS:
+        table.add_column(name.replace("customer_churn_simple", "churn").replace(
+            "gross_mrr_churn", "mrr churn"), justify="right")  # fmt: skip
+    for group in report:
+        cells = []
+        for name in _TABLE_KPIS:
+            r = report.result(group, name)
+            if r.value is None:
+                cells.append("—")
+                continue
+            text = money(r.value) if r.unit == "currency" else f"{r.value:,.1f}"
+            text += "%" if r.unit == "%" else ""
+            cells.append(f"[dim]{text}*[/]" if r.small_sample else text)
+        table.add_row(group, *cells)
+    out.print(table)
+    out.print("[dim]* small sample: read with care. Formulas and components: --format json[/]")
 
 
 @app.command()

@@ -8,9 +8,10 @@ consistent store that a re-run completes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,24 @@ from tieline.ingest import CONNECTORS
 from tieline.ingest.email import ParseOptions
 from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
-from tieline.store import queries
+from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
+from tieline.kpi.io import read_revenue, read_surveys
+from tieline.store import kpi_inputs, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
-__all__ = ["IngestReport", "domain_policy", "ingest_email", "list_accounts", "list_people", "stats"]
+__all__ = [
+    "ImportReport",
+    "IngestReport",
+    "compute_kpis",
+    "domain_policy",
+    "import_revenue",
+    "import_surveys",
+    "ingest_email",
+    "list_accounts",
+    "list_people",
+    "stats",
+]
 
 
 @dataclass
@@ -155,3 +169,127 @@ def list_people(
 ) -> list[domain.Person]:
     ws = repo.get_workspace_id(session, settings.workspace)
     return queries.list_people(session, workspace_id=ws, account=account)
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    read: int = 0
+    new: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    skipped_examples: list[str] = field(default_factory=list)
+    unmatched_accounts: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "read": self.read,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "skipped_reasons": dict(self.skipped_reasons.most_common()),
+            "skipped_examples": self.skipped_examples[:10],
+            "unmatched_accounts": sorted(self.unmatched_accounts),
+        }
+
+
+def _row_key(seen: Counter[tuple[str, ...]], *content: str) -> str:
+    # Identical rows are legitimate (two add-ons on one day): the occurrence
+    # number keeps them apart while a re-import of the same file adds nothing.
+    seen[content] += 1
+    return hashlib.sha256("\x1f".join((*content, str(seen[content]))).encode()).hexdigest()
+
+
+def _import(
+    kind: str,
+    records: Iterable[tuple[dict[str, Any], tuple[str, ...]] | domain.Skipped],
+    *,
+    session: Session,
+    settings: Settings,
+    store: Callable[..., int],
+) -> ImportReport:
+    ws = repo.ensure_workspace(session, settings.workspace)
+    index = kpi_inputs.account_index(session, workspace_id=ws)
+    report = ImportReport(kind=kind)
+    seen: Counter[tuple[str, ...]] = Counter()
+    rows: list[dict[str, Any]] = []
+    for record in records:
+        report.read += 1
+        if isinstance(record, domain.Skipped):
+            report.skipped += 1
+            report.skipped_reasons[record.reason] += 1
+            report.skipped_examples.append(f"{record.locator}: {record.detail}")
+            continue
+        row, content = record
+        match = index.get(row["account"].lower())
+        if match is None:
+            report.unmatched_accounts.add(row["account"])
+        else:
+            row["account_id"], row["account"] = match
+        rows.append({**row, "row_key": _row_key(seen, *content)})
+    report.new = store(session, workspace_id=ws, rows=rows)
+    report.duplicates = len(rows) - report.new
+    return report
+
+
+def import_revenue(
+    *, session: Session, settings: Settings, path: Path, columns: dict[str, str] | None = None
+) -> ImportReport:
+    """Import MRR movements (CSV/JSON/JSONL); accounts are matched by name or domain."""
+
+    def records() -> Iterator[tuple[dict[str, Any], tuple[str, ...]] | domain.Skipped]:
+        for m in read_revenue(path, columns=columns):
+            if isinstance(m, domain.Skipped):
+                yield m
+                continue
+            row = {"account": m.account, "on": m.on, "kind": m.kind.value,
+                   "amount": float(m.amount), "owner": m.owner}  # fmt: skip
+            yield row, (m.account, m.on.isoformat(), m.kind.value, repr(float(m.amount)),
+                        m.owner or "")  # fmt: skip
+
+    return _import(
+        "revenue", records(), session=session, settings=settings, store=kpi_inputs.add_revenue
+    )
+
+
+def import_surveys(
+    *, session: Session, settings: Settings, path: Path, columns: dict[str, str] | None = None
+) -> ImportReport:
+    """Import NPS / CSAT / CES responses (CSV/JSON/JSONL)."""
+
+    def records() -> Iterator[tuple[dict[str, Any], tuple[str, ...]] | domain.Skipped]:
+        for item in read_surveys(path, columns=columns):
+            if isinstance(item, domain.Skipped):
+                yield item
+                continue
+            r, respondent = item
+            row = {"account": r.account, "on": r.on, "kind": r.kind.value, "score": r.score,
+                   "scale_max": r.scale_max, "respondent": respondent}  # fmt: skip
+            yield row, (r.account, r.on.isoformat(), r.kind.value, repr(r.score),
+                        str(r.scale_max), respondent or "")  # fmt: skip
+
+    return _import(
+        "surveys", records(), session=session, settings=settings, store=kpi_inputs.add_surveys
+    )
+
+
+def compute_kpis(
+    *, session: Session, settings: Settings, period: str, by: GroupBy = "account"
+) -> KpiReport:
+    """Every KPI for the period, grouped by account, owner (CSM) or workspace."""
+
+    ws = repo.get_workspace_id(session, settings.workspace)
+    movements = [
+        MrrMovement(r.account, r.on, r.kind, r.amount, owner=r.owner, workspace=settings.workspace)
+        for r in kpi_inputs.revenue_rows(session, workspace_id=ws)
+    ]
+    surveys = [
+        SurveyResponse(r.account, r.on, r.kind, r.score, r.scale_max)
+        for r in kpi_inputs.survey_rows(session, workspace_id=ws)
+    ]
+    return compute_all(movements, period=period, by=by, surveys=surveys)
