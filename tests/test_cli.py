@@ -41,7 +41,8 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
     accounts = json.loads(run(*base, "accounts", "--format", "json"))
     acme = next(a for a in accounts if a["name"] == "Acme Logistics")
     assert set(acme) == {"id", "name", "domains", "people", "messages", "threads",
-                         "last_message_at"}  # fmt: skip
+                         "last_message_at", "kpi_period", "kpis"}  # fmt: skip
+    assert acme["kpis"] == {}  # no revenue or survey data imported
     assert acme["domains"] == ["acme-logistics.com"] and acme["messages"] == 5
 
     people = json.loads(run(*base, "people", "--account", "acme logistics", "--format", "json"))

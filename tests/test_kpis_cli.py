@@ -81,3 +81,28 @@ def test_bad_mapping_is_an_error(db_url: str, tmp_path: Path) -> None:
     f.write_text("account,date,kind,amount\n")
     result = runner.invoke(app, ["--db", db_url, "import", "revenue", str(f), "--map", "oops"])
     assert result.exit_code != 0
+
+
+def test_kpis_appear_on_account_objects(db_url: str, tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    db = ["--db", db_url, "--workspace", "k2"]
+    config = tmp_path / "tieline.toml"
+    config.write_text('internal_domains = ["northwind.io"]\n')
+    run(*db, "--config", str(config), "ingest", "email", str(DATA / "email" / "thread.mbox"))
+    revenue = tmp_path / "r.csv"
+    revenue.write_text(  # matched by domain and by (case-insensitive) name
+        "account,date,kind,amount\nacme-logistics.com,2026-01-10,new,2000\n"
+        "GLOBEX,2026-01-12,new,800\nacme-logistics.com,2026-02-02,expansion,500\n"
+    )
+    report = json.loads(run(*db, "import", "revenue", str(revenue), "--format", "json"))
+    assert report["unmatched_accounts"] == []
+    accounts = {
+        a["name"]: a
+        for a in json.loads(run(*db, "accounts", "--kpi-period", "2026-02", "--format", "json"))
+    }
+    acme = accounts["Acme Logistics"]
+    assert acme["kpi_period"] == "2026-02"
+    assert acme["kpis"]["mrr"] == 2500 and acme["kpis"]["nrr"] == 125.0
+    assert accounts["Globex"]["kpis"]["mrr"] == 800
+    assert accounts["Initech"]["kpis"] == {} and accounts["Initech"]["kpi_period"] is None

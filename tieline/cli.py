@@ -136,6 +136,8 @@ def account_json(a: domain.Account) -> dict[str, Any]:
         "messages": a.messages,
         "threads": a.threads,
         "last_message_at": a.last_message_at.isoformat() if a.last_message_at else None,
+        "kpi_period": a.kpi_period,
+        "kpis": dict(a.kpis),
     }
 
 
@@ -263,14 +265,18 @@ def _accounts_table(accounts: list[domain.Account], title: str) -> Table:
 
 @app.command()
 def accounts(
-    ctx: typer.Context, format: Annotated[Format, typer.Option("--format")] = Format.table
+    ctx: typer.Context,
+    kpi_period: Annotated[
+        str | None, typer.Option(help="Period of the KPIs shown [default: last month].")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Customer accounts with their domains and activity counts."""
+    """Customer accounts with their domains, activity counts and headline KPIs."""
     from tieline import service
 
     settings = ctx.obj.settings()
     with _session(settings) as session:
-        result = service.list_accounts(session=session, settings=settings)
+        result = service.list_accounts(session=session, settings=settings, kpi_period=kpi_period)
     if format is Format.json:
         _dump([account_json(a) for a in result])
     else:
@@ -379,12 +385,6 @@ def import_surveys(
 _TABLE_KPIS = ("mrr", "nrr", "grr", "customer_churn_simple", "gross_mrr_churn", "nps", "csat")
 
 
-def _previous_month() -> str:
-    today = datetime.now().date()
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year}-{month:02d}"
-
-
 @app.command()
 def kpis(
     ctx: typer.Context,
@@ -402,7 +402,10 @@ def kpis(
     settings = ctx.obj.settings()
     with _session(settings) as session:
         report = service.compute_kpis(
-            session=session, settings=settings, period=period or _previous_month(), by=by.value
+            session=session,
+            settings=settings,
+            period=period or service.last_complete_month(),
+            by=by.value,
         )
     if format is Format.json:
         _dump(report.to_dict())

@@ -6,6 +6,7 @@ them. Nothing here knows about databases, models or HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -126,6 +127,9 @@ class Account:
     messages: int = 0
     threads: int = 0
     last_message_at: datetime | None = None
+    # Headline KPIs of the last complete month, when revenue or survey data exists.
+    kpi_period: str | None = None
+    kpis: Mapping[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

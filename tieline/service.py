@@ -7,12 +7,14 @@ consistent store that a re-run completes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +161,35 @@ def stats(*, session: Session, settings: Settings) -> dict[str, Any]:
     return {"workspace": settings.workspace, **queries.stats(session, workspace_id=ws)}
 
 
-def list_accounts(*, session: Session, settings: Settings) -> list[domain.Account]:
+ACCOUNT_KPIS = ("mrr", "arr", "nrr", "grr", "gross_mrr_churn", "nps", "csat")
+
+
+def list_accounts(
+    *, session: Session, settings: Settings, kpi_period: str | None = None
+) -> list[domain.Account]:
+    """Accounts with activity counts and, where data exists, their headline KPIs."""
     ws = repo.get_workspace_id(session, settings.workspace)
-    return queries.list_accounts(session, workspace_id=ws)
+    accounts = queries.list_accounts(session, workspace_id=ws)
+    if not kpi_inputs.has_kpi_data(session, workspace_id=ws):
+        return accounts
+    period = kpi_period or last_complete_month()
+    report = compute_kpis(session=session, settings=settings, period=period, by="account")
+    return [
+        dataclasses.replace(
+            a,
+            kpi_period=report.period.label,
+            kpis={name: report.value(a.name, name) for name in ACCOUNT_KPIS},
+        )
+        if a.name in report
+        else a
+        for a in accounts
+    ]
+
+
+def last_complete_month(today: date | None = None) -> str:
+    today = today or datetime.now(UTC).date()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year}-{month:02d}"
 
 
 def list_people(

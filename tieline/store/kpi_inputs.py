@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from tieline.store.models import Account, AccountDomain, RevenueMovement, SurveyResponse
 
-__all__ = ["account_index", "add_revenue", "add_surveys", "revenue_rows", "survey_rows"]
+__all__ = [
+    "account_index",
+    "add_revenue",
+    "add_surveys",
+    "has_kpi_data",
+    "revenue_rows",
+    "survey_rows",
+]
 
 _IN_CHUNK = 500
 
@@ -80,4 +87,13 @@ def survey_rows(session: Session, *, workspace_id: int) -> list[Any]:
             .where(s.workspace_id == workspace_id)
             .order_by(s.on, s.id)
         )
+    )
+
+
+def has_kpi_data(session: Session, *, workspace_id: int) -> bool:
+    """Whether any revenue movement or survey response was imported."""
+    return any(
+        session.scalar(select(model.id).where(model.workspace_id == workspace_id).limit(1))
+        is not None
+        for model in (RevenueMovement, SurveyResponse)
     )
