@@ -47,7 +47,12 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
 
     people = json.loads(run(*base, "people", "--account", "acme logistics", "--format", "json"))
     assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
-    assert set(people[0]) == {"id", "name", "account", "internal", "automated", "emails"}
+    assert set(people[0]) == {"id", "name", "account", "internal", "automated", "title", "emails",
+                              "identities"}  # fmt: skip
+    assert people[0]["identities"] == [
+        {"kind": "email", "value": "dana@acme-logistics.com"},
+        {"kind": "email", "value": "dana.whitfield@acme-logistics.com"},
+    ]
     assert people[0]["emails"] == ["dana@acme-logistics.com", "dana.whitfield@acme-logistics.com"]
 
     table = run(*base, "accounts")

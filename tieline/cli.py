@@ -148,7 +148,9 @@ def person_json(p: domain.Person) -> dict[str, Any]:
         "account": p.account,
         "internal": p.internal,
         "automated": p.automated,
+        "title": p.title,
         "emails": list(p.emails),
+        "identities": [{"kind": kind, "value": value} for kind, value in p.identities],
     }
 
 

@@ -25,6 +25,7 @@ class AutomatedKind(StrEnum):
     NOTIFICATION = "notification"  # no-reply senders, system notices
     AUTO_REPLY = "auto_reply"  # out-of-office, "no longer with the company"
     BOUNCE = "bounce"  # delivery status notifications
+    BOT = "bot"  # chat bots and integrations
 
 
 class RecipientKind(StrEnum):
@@ -33,12 +34,27 @@ class RecipientKind(StrEnum):
     BCC = "bcc"
 
 
+class IdentityKind(StrEnum):
+    EMAIL = "email"
+    SLACK = "slack"  # a Slack user id, "T0123:U0456" (team and user)
+    ZENDESK = "zendesk"  # a Zendesk user id, "<subdomain>:<id>"
+    TICKETS = "tickets"  # a user id of another ticket system, "<system>:<id>"
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
-    """One participant as a message names it: an address plus an optional display name."""
+    """One participant as a message names it.
+
+    ``email`` is empty when the source knows none (a Slack user without a
+    profile email); ``ids`` are the participant's ids in the source system,
+    e.g. ``((IdentityKind.SLACK, "T01:U02"),)``. ``title`` is a job title when
+    the source has one (Slack profile, ticket user field).
+    """
 
     email: str
     name: str = ""
+    ids: tuple[tuple[IdentityKind, str], ...] = ()
+    title: str = ""
 
     @property
     def domain(self) -> str:
@@ -49,9 +65,10 @@ class Address:
 class Message:
     """One message as a connector read it, already cleaned.
 
-    ``external_id`` is the source's stable id (the email Message-ID without
-    angle brackets); ``body`` is the new text only, with quoted replies and the
-    signature moved to ``quoted_text`` and ``signature``.
+    ``external_id`` is the source's stable id: the email Message-ID without
+    angle brackets, ``slack:<channel name>:<ts>``, ``zendesk:<ticket>:<comment>``.
+    ``body`` is the new text only, with quoted replies and the signature moved
+    to ``quoted_text`` and ``signature``.
     """
 
     external_id: str
@@ -71,6 +88,9 @@ class Message:
     content_hash: str = ""
     locator: str = ""  # where it came from: file path, "mbox#offset" ...
     size_bytes: int = 0
+    # Source-specific facts worth keeping: ticket status, priority, Slack channel,
+    # reactions ... (string values, documented by each connector).
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def automated(self) -> bool:
@@ -116,6 +136,8 @@ class Person:
     account: str | None
     emails: tuple[str, ...]
     automated: bool = False
+    title: str = ""
+    identities: tuple[tuple[str, str], ...] = ()  # (kind, value): email, slack, zendesk ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +169,5 @@ class Participant:
     merge_key: int | None = None  # index of an explicit [[people]] merge
     merge_name: str | None = None
     human: bool = True  # False for machine senders (no-reply, newsletters, mailer-daemon)
+    ids: tuple[tuple[IdentityKind, str], ...] = ()  # source-system ids (Slack, tickets)
+    title: str = ""

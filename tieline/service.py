@@ -40,6 +40,7 @@ __all__ = [
     "import_revenue",
     "import_surveys",
     "ingest_email",
+    "ingest_records",
     "list_accounts",
     "list_people",
     "stats",
@@ -89,18 +90,24 @@ def _nothing() -> None:
     return None
 
 
-def ingest_email(
+def ingest_records(
+    records: Iterable[domain.Record],
     *,
     session: Session,
     settings: Settings,
-    paths: Sequence[Path],
+    source_kind: str,
+    source_name: str,
     checkpoint: Callable[[], None] = _nothing,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Read mbox files, maildirs and message folders into the workspace, then rethread it."""
+    """Store what a connector read, batch by batch, then rethread the workspace.
+
+    Every connector goes through here: people are resolved across channels by
+    email and source ids, accounts by domain, and re-reading a source adds nothing.
+    """
     started = time.perf_counter()
     ws = repo.ensure_workspace(session, settings.workspace)
-    source_id = repo.ensure_source(session, workspace_id=ws, kind="email", name="email")
+    source_id = repo.ensure_source(session, workspace_id=ws, kind=source_kind, name=source_name)
     for account in settings.accounts:
         repo.configure_account(session, workspace_id=ws, name=account.name, domains=account.domains)
     checkpoint()
@@ -117,7 +124,7 @@ def ingest_email(
         ]
         return author, recipients
 
-    report = IngestReport(source="email")
+    report = IngestReport(source=source_name)
     messages: list[domain.Message] = []
     skipped: list[domain.Skipped] = []
 
@@ -136,10 +143,7 @@ def ingest_email(
         messages.clear()
         skipped.clear()
 
-    options = ParseOptions(
-        default_tz=settings.tz, max_message_bytes=settings.ingest.max_message_bytes
-    )
-    for record in CONNECTORS["email"](paths, options=options, jobs=settings.ingest.jobs):
+    for record in records:
         report.read += 1
         if isinstance(record, domain.Skipped):
             skipped.append(record)
@@ -154,6 +158,25 @@ def ingest_email(
     checkpoint()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def ingest_email(
+    *,
+    session: Session,
+    settings: Settings,
+    paths: Sequence[Path],
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read mbox files, maildirs and message folders into the workspace, then rethread it."""
+    options = ParseOptions(
+        default_tz=settings.tz, max_message_bytes=settings.ingest.max_message_bytes
+    )
+    records = CONNECTORS["email"](paths, options=options, jobs=settings.ingest.jobs)
+    return ingest_records(
+        records, session=session, settings=settings, source_kind="email", source_name="email",
+        checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
 
 
 def stats(*, session: Session, settings: Settings) -> dict[str, Any]:

@@ -21,3 +21,39 @@ def test_migrations_match_models_and_rerun(db_url: str) -> None:
         if table.name != "workspaces":
             assert "workspace_id" in table.c, table.name
     engine.dispose()
+
+
+def test_upgrade_keeps_existing_rows(db_url: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(db_url)
+    migrate(engine, "0002")
+    now = "2026-03-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(f"INSERT INTO workspaces (id, name, created_at) VALUES (1, 'w', '{now}')")
+        )
+        conn.execute(
+            text("INSERT INTO sources (id, workspace_id, kind, name, created_at) "
+                 f"VALUES (1, 1, 'email', 'email', '{now}')")
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO people (id, workspace_id, name, internal, automated, created_at) "
+                 f"VALUES (1, 1, 'Dana', false, false, '{now}')")
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO identities (id, workspace_id, person_id, kind, value, display_name, "
+                 "domain) VALUES (1, 1, 1, 'email', 'd@acme.com', 'Dana', 'acme.com')")
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO messages (id, workspace_id, source_id, external_id, author_id, "
+                 "author_identity_id, sent_at, subject, body, quoted_text, signature, "
+                 "\"references\", content_hash, locator, size_bytes, ingested_at) VALUES "
+                 f"(1, 1, 1, 'm1', 1, 1, '{now}', 's', 'b', '', '', '', 'h', '', 1, '{now}')")
+        )  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT title FROM people")).scalar_one() == ""
+        attributes = conn.execute(text("SELECT attributes FROM messages")).scalar_one()
+        assert attributes in ({}, "{}")
+    engine.dispose()

@@ -146,3 +146,25 @@ def test_configure_account_takes_over_auto_named_account(session: Session) -> No
     accounts = queries.list_accounts(session, workspace_id=ws)
     assert accounts[0].domains == ("acme.co.uk", "acme.com") and accounts[0].people == 1
     assert session.scalar(select(func.count()).select_from(Identity)) == 1
+
+
+def test_directory_links_chat_and_ticket_ids_to_email_people(session: Session) -> None:
+    from tieline.domain import IdentityKind
+
+    ws = repo.ensure_workspace(session, "w")
+    d = PeopleDirectory(session, ws)
+    by_mail = d.resolve(participant("dana@acme.com", "Dana Whitfield"))
+    slack = ((IdentityKind.SLACK, "T1:U9"),)
+    via_slack = d.resolve(participant("dana@acme.com", "Dana W", ids=slack, title="VP Ops"))
+    assert via_slack[0] == by_mail[0] and via_slack[1] != by_mail[1]  # the Slack identity
+    person = session.get(Person, by_mail[0])
+    assert person is not None and person.title == "VP Ops"
+    # Later messages name only the Slack id: same person, same identity.
+    only_id = participant("", "Dana W", ids=slack, domain="", account_domain=None)
+    assert d.resolve(only_id) == via_slack
+    # A ticket user with no email is a person of their own until something links them.
+    ticket = participant("", "D. Whitfield", ids=((IdentityKind.ZENDESK, "acme:42"),),
+                         domain="", account_domain=None, account_name=None)  # fmt: skip
+    assert d.resolve(ticket)[0] != by_mail[0]
+    kinds = sorted(k for (k,) in session.execute(select(Identity.kind)))
+    assert kinds == ["email", "slack", "zendesk"]

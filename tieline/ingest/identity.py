@@ -118,6 +118,12 @@ class DomainPolicy:
 
     def participant(self, address: Address, *, human: bool = True) -> Participant:
         """Classify one address of a message into what the people directory needs."""
+        if not address.email:  # a chat or ticket user we know only by id
+            return Participant(
+                email="", display_name=address.name, fallback_name="", name_key=None,
+                domain="", internal=False, account_domain=None, account_name=None,
+                human=human, ids=address.ids, title=address.title,
+            )  # fmt: skip
         cls = self.classify(address.email)
         account_domain = cls.account_domain
         merge = self.merges.get(cls.email)
@@ -133,4 +139,6 @@ class DomainPolicy:
             merge_key=merge[0] if merge else None,
             merge_name=merge[1] if merge else None,
             human=human,
+            ids=address.ids,
+            title=address.title,
         )

@@ -1,8 +1,12 @@
 """The people directory: identities -> people -> accounts, cached for bulk ingest.
 
-Loaded once per ingest run (memory grows with the number of distinct
-addresses, not messages); every row it creates is added to the caller's
-session, so it commits or rolls back with the batch that needed it.
+A person has identities of several kinds: email addresses, Slack user ids,
+ticket-system user ids. A participant is found by any of them (email first),
+and the identities it brings that are new are added to the person it resolves
+to, so a Slack user with a profile email joins the person behind that address.
+Loaded once per ingest run (memory grows with the number of identities, not
+messages); every row it creates is added to the caller's session, so it
+commits or rolls back with the batch that needed it.
 """
 
 from __future__ import annotations
@@ -10,21 +14,21 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tieline.domain import Participant
+from tieline.domain import IdentityKind, Participant
 from tieline.store.models import Account, AccountDomain, Identity, Person
 
 __all__ = ["PeopleDirectory"]
 
-EMAIL = "email"
+Key = tuple[str, str]  # (identity kind, value)
 
 
 class PeopleDirectory:
-    """Find or create the person and identity behind each participant address."""
+    """Find or create the person and identities behind each participant."""
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self._session = session
         self._ws = workspace_id
-        self._by_email: dict[str, tuple[int, int]] = {}
+        self._by_key: dict[Key, tuple[int, int]] = {}
         self._by_name: dict[tuple[str, str], int] = {}
         self._by_merge: dict[int, int] = {}
         self._people: dict[int, Person] = {}
@@ -37,12 +41,13 @@ class PeopleDirectory:
             self._people[person.id] = person
         rows = self._session.execute(
             select(
-                Identity.id, Identity.person_id, Identity.value, Identity.domain, Identity.name_key
-            ).where(Identity.workspace_id == ws, Identity.kind == EMAIL)
-        )
-        for identity_id, person_id, email, domain, key in rows:
-            self._by_email[email] = (person_id, identity_id)
-            if key:
+                Identity.id, Identity.person_id, Identity.kind, Identity.value, Identity.domain,
+                Identity.name_key,
+            ).where(Identity.workspace_id == ws)
+        )  # fmt: skip
+        for identity_id, person_id, kind, value, domain, key in rows:
+            self._by_key[(kind, value)] = (person_id, identity_id)
+            if key and domain:
                 self._by_name.setdefault((key, domain), person_id)
         for domain, account_id in self._session.execute(
             select(AccountDomain.domain, AccountDomain.account_id).where(
@@ -69,20 +74,27 @@ class PeopleDirectory:
         return account_id
 
     def resolve(self, p: Participant) -> tuple[int, int]:
-        """(person id, identity id) for a participant, creating what is missing."""
-        hit = self._by_email.get(p.email)
-        if hit is not None:
+        """(person id, identity id) for a participant, creating what is missing.
+
+        The identity returned is the source-system id when there is one (the
+        Slack user behind a Slack message), else the email address.
+        """
+        keys: list[Key] = [(kind.value, value) for kind, value in p.ids]
+        if p.email:
+            keys.append((IdentityKind.EMAIL.value, p.email))
+        primary = keys[0]
+        hit = self._by_key.get(primary)
+        if hit is not None and len(keys) == 1:  # the hot path: a known address
             self._refresh(self._people[hit[0]], p)
             return hit
-        person_id = self._by_merge.get(p.merge_key) if p.merge_key is not None else None
-        if person_id is None and p.name_key and p.merge_key is None:
-            person_id = self._by_name.get((p.name_key, p.domain))
+        person_id = self._find(p, keys)
         if person_id is None:
             person = Person(
                 workspace_id=self._ws,
                 name=p.merge_name or p.display_name or p.fallback_name,
                 internal=p.internal,
                 automated=not p.human,
+                title=p.title,
                 account_id=self._account_of(p),
             )
             self._session.add(person)
@@ -91,23 +103,41 @@ class PeopleDirectory:
             person_id = person.id
         else:
             self._refresh(self._people[person_id], p)
+        for key in keys:
+            if key not in self._by_key:
+                self._add_identity(person_id, key, p)
+        if p.merge_key is not None:
+            self._by_merge.setdefault(p.merge_key, person_id)
+        if p.name_key and p.domain:
+            self._by_name.setdefault((p.name_key, p.domain), person_id)
+        return self._by_key[primary]
+
+    def _find(self, p: Participant, keys: list[Key]) -> int | None:
+        # Email first: an address is the strongest link between channels.
+        for key in sorted(keys, key=lambda k: k[0] != IdentityKind.EMAIL.value):
+            hit = self._by_key.get(key)
+            if hit is not None:
+                return hit[0]
+        if p.merge_key is not None:
+            return self._by_merge.get(p.merge_key)
+        if p.name_key and p.domain:
+            return self._by_name.get((p.name_key, p.domain))
+        return None
+
+    def _add_identity(self, person_id: int, key: Key, p: Participant) -> None:
+        is_email = key[0] == IdentityKind.EMAIL.value
         identity = Identity(
             workspace_id=self._ws,
             person_id=person_id,
-            kind=EMAIL,
-            value=p.email,
+            kind=key[0],
+            value=key[1],
             display_name=p.display_name,
-            domain=p.domain,
-            name_key=p.name_key,
+            domain=p.domain if is_email else "",
+            name_key=p.name_key if is_email else None,
         )
         self._session.add(identity)
         self._session.flush()
-        self._by_email[p.email] = (person_id, identity.id)
-        if p.merge_key is not None:
-            self._by_merge.setdefault(p.merge_key, person_id)
-        if p.name_key:
-            self._by_name.setdefault((p.name_key, p.domain), person_id)
-        return person_id, identity.id
+        self._by_key[key] = (person_id, identity.id)
 
     def _account_of(self, p: Participant) -> int | None:
         if not p.human or p.account_domain is None or p.account_name is None:
@@ -122,6 +152,8 @@ class PeopleDirectory:
         better = p.merge_name or p.display_name
         if better and person.name != better and person.name in ("", p.fallback_name):
             person.name = better
+        if p.title and not person.title:
+            person.title = p.title
         if person.account_id is None and not person.internal:
             person.account_id = self._account_of(p)
         if p.internal and not person.internal:

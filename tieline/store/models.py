@@ -116,6 +116,7 @@ class Person(WorkspaceScoped, Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set for no-reply and notification senders: they never count as engagement.
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(300), default="")  # job title, when a source has one
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
@@ -178,6 +179,7 @@ class Message(WorkspaceScoped, Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     locator: Mapped[str] = mapped_column(Text, default="")
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # source-specific facts
     ingested_at: Mapped[datetime] = mapped_column(default=_now)
 
 

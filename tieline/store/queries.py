@@ -173,20 +173,22 @@ def list_people(
         if account_id is None:
             raise NotFound(f"no account named {account!r}")
         query = query.where(Person.account_id == account_id)
-    emails: dict[int, list[str]] = defaultdict(list)
-    for person_id, value in session.execute(
-        select(Identity.person_id, Identity.value)
-        .where(Identity.workspace_id == workspace_id, Identity.kind == "email")
+    identities: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for person_id, kind, value in session.execute(
+        select(Identity.person_id, Identity.kind, Identity.value)
+        .where(Identity.workspace_id == workspace_id)
         .order_by(Identity.id)
     ):
-        emails[person_id].append(value)
+        identities[person_id].append((kind, value))
     return [
         domain.Person(
             id=p.id,
             name=p.name,
             internal=p.internal,
             account=account_name,
-            emails=tuple(emails.get(p.id, ())),
+            emails=tuple(v for k, v in identities.get(p.id, ()) if k == "email"),
+            title=p.title,
+            identities=tuple(identities.get(p.id, ())),
             automated=p.automated,
         )
         for p, account_name in session.execute(query)

@@ -145,6 +145,7 @@ def add_messages(
                 "content_hash": m.content_hash,
                 "locator": m.locator,
                 "size_bytes": m.size_bytes,
+                "attributes": dict(m.attributes),
             }
         )
     # Plain executemany, then one lookup for the new ids: RETURNING through the
