@@ -9,9 +9,10 @@ Each command builds the engine, opens one session and owns its transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -154,10 +155,11 @@ def person_json(p: domain.Person) -> dict[str, Any]:
     }
 
 
-def _run_ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
+def _run_ingest(
+    settings: Settings, paths: list[Path], label: str, use_case: Callable[..., Any]
+) -> dict[str, Any]:
+    """Run an ingest use case in one session with a progress bar; commit per batch."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from tieline import service
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -166,7 +168,7 @@ def _run_ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
         _session(settings) as session,
         Progress(
             SpinnerColumn(),
-            TextColumn("[bold]ingesting email[/]"),
+            TextColumn(f"[bold]ingesting {label}[/]"),
             BarColumn(bar_width=None),
             TextColumn("{task.completed:,} records"),
             TimeElapsedColumn(),
@@ -176,14 +178,21 @@ def _run_ingest(settings: Settings, paths: list[Path]) -> dict[str, Any]:
         ) as bar,
     ):
         task = bar.add_task("ingest", total=None)
-        report = service.ingest_email(
+        report = use_case(
             session=session,
             settings=settings,
-            paths=paths,
             checkpoint=session.commit,
             progress=lambda n: bar.advance(task, n),
         )
-    return report.as_dict()
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+def _show(report: dict[str, Any], format: Format) -> None:
+    if format is Format.json:
+        _dump(report)
+    else:
+        _print_report(report)
 
 
 def _print_report(report: dict[str, Any]) -> None:
@@ -206,14 +215,30 @@ def ingest_email(
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Ingest email: mbox files, maildir folders, folders of RFC 5322 files."""
+    from tieline import service
+
     obj: Context = ctx.obj
     base = obj.settings()
     settings = base.model_copy(update={"ingest": base.ingest.model_copy(update={"jobs": jobs})})
-    report = _run_ingest(settings, paths)
-    if format is Format.json:
-        _dump(report)
-    else:
-        _print_report(report)
+    use_case = functools.partial(service.ingest_email, paths=paths)
+    _show(_run_ingest(settings, paths, "email", use_case), format)
+
+
+@ingest_app.command("slack")
+def ingest_slack(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Slack export ZIP files or folders.")],
+    name: Annotated[
+        str | None, typer.Option(help="Source name [default: the export's file name].")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Ingest a Slack workspace export: channels, private groups, DMs, threads, bots."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    use_case = functools.partial(service.ingest_slack, paths=paths, name=name)
+    _show(_run_ingest(settings, paths, "Slack", use_case), format)
 
 
 @app.command()
@@ -445,7 +470,8 @@ def demo(ctx: typer.Context) -> None:
         settings = load_settings(
             config_file=config, database_url=obj.db, workspace=obj.workspace or "demo"
         )
-        _print_report(_run_ingest(settings, [mbox]))
+        use_case = functools.partial(service.ingest_email, paths=[mbox])
+        _print_report(_run_ingest(settings, [mbox], "email", use_case))
     with _session(settings) as session:
         result = service.list_accounts(session=session, settings=settings)
     out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))

@@ -41,6 +41,7 @@ __all__ = [
     "import_surveys",
     "ingest_email",
     "ingest_records",
+    "ingest_slack",
     "list_accounts",
     "list_people",
     "stats",
@@ -176,6 +177,23 @@ def ingest_email(
     return ingest_records(
         records, session=session, settings=settings, source_kind="email", source_name="email",
         checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
+
+
+def ingest_slack(
+    *,
+    session: Session,
+    settings: Settings,
+    paths: Sequence[Path],
+    name: str | None = None,
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read Slack workspace exports; the source is named after the export unless ``name``."""
+    source_name = name or paths[0].name.removesuffix(".zip")
+    return ingest_records(
+        CONNECTORS["slack"](paths), session=session, settings=settings, source_kind="slack",
+        source_name=source_name, checkpoint=checkpoint, progress=progress,
     )  # fmt: skip
 
 

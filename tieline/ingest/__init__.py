@@ -14,7 +14,7 @@ from tieline.domain import Record
 from tieline.ingest.email import ParseOptions, iter_raw, parse_message
 from tieline.ingest.pipeline import default_jobs, parallel_map
 
-__all__ = ["CONNECTORS", "Connector", "read_email"]
+__all__ = ["CONNECTORS", "Connector", "read_email", "read_slack"]
 
 Connector = Callable[..., Iterator[Record]]
 
@@ -32,4 +32,12 @@ def read_email(
     return parallel_map(fn, units, jobs=jobs or default_jobs())
 
 
-CONNECTORS: dict[str, Connector] = {"email": read_email}
+def read_slack(paths: Sequence[Path]) -> Iterator[Record]:
+    """Messages from Slack workspace exports (ZIP files or unpacked folders)."""
+    from tieline.ingest.slack import read_slack_export
+
+    for path in paths:
+        yield from read_slack_export(path)
+
+
+CONNECTORS: dict[str, Connector] = {"email": read_email, "slack": read_slack}

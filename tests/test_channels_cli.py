@@ -1,0 +1,53 @@
+"""Email and Slack into one workspace: one person per human across channels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.conftest import DATA
+from tieline.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_slack_and_email_share_people(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "tieline.toml"
+    config.write_text('internal_domains = ["northwind.io"]\n')
+    base = ["--db", db_url, "--workspace", "x", "--config", str(config)]
+    run(*base, "ingest", "email", str(DATA / "email" / "thread.mbox"))
+    export = DATA / "slack" / "export"
+    report = json.loads(run(*base, "ingest", "slack", str(export), "--format", "json"))
+    assert report["source"] == "export" and report["new_messages"] == 17
+    assert report["skipped"] == 2
+    again = json.loads(run(*base, "ingest", "slack", str(export), "--format", "json"))
+    assert again["new_messages"] == 0 and again["duplicates"] == 17
+
+    stats = json.loads(run(*base, "stats", "--format", "json"))
+    assert {s["kind"]: s["messages"] for s in stats["sources"]} == {"email": 9, "slack": 17}
+
+    listed = json.loads(run(*base, "people", "--format", "json"))
+    people = {p["name"]: p for p in listed}
+    # Sam Ortiz wrote email, and is the deleted Slack user with the same address.
+    sam = people["Sam Ortiz"]
+    assert {"kind": "email", "value": "sam.ortiz@northwind.io"} in sam["identities"]
+    assert {"kind": "slack", "value": "T0NORTH01:U05SAM"} in sam["identities"]
+    # A Slack Connect user from the customer lands in the customer's account.
+    priya = people["Priya Raman"]
+    assert priya["account"] == "Acme Logistics" and priya["title"] == "Head of Operations"
+    assert priya["emails"] == ["priya.raman@acme-logistics.com"]
+    # Two Dana Whitfields: the customer (email, acme) and our CSM (Slack, northwind),
+    # equal names at different domains, never merged.
+    danas = sorted((p["internal"], p["emails"][0]) for p in listed if p["name"] == "Dana Whitfield")
+    assert danas == [(False, "dana@acme-logistics.com"), (True, "dana.whitfield@northwind.io")]
+    kai = next(p for p in people.values() if p["identities"] == [
+        {"kind": "slack", "value": "T0NORTH01:U06KAI"}])  # fmt: skip
+    assert kai["account"] is None and kai["emails"] == []
