@@ -51,3 +51,33 @@ def test_slack_and_email_share_people(db_url: str, tmp_path: Path) -> None:
     kai = next(p for p in people.values() if p["identities"] == [
         {"kind": "slack", "value": "T0NORTH01:U06KAI"}])  # fmt: skip
     assert kai["account"] is None and kai["emails"] == []
+
+
+def test_zendesk_and_generic_tickets(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "tieline.toml"
+    config.write_text('internal_domains = ["northwind.io"]\n')
+    base = ["--db", db_url, "--workspace", "t", "--config", str(config)]
+    export = DATA / "tickets" / "zendesk_export.json"
+    report = json.loads(run(*base, "ingest", "zendesk", str(export), "--format", "json"))
+    assert report["source"] == "zendesk_export" and report["new_messages"] > 0
+    again = json.loads(run(*base, "ingest", "zendesk", str(export), "--format", "json"))
+    assert again["new_messages"] == 0
+
+    people = {p["name"]: p for p in json.loads(run(*base, "people", "--format", "json"))}
+    dana = people["Dana Whitfield"]
+    assert dana["account"] == "Acme Logistics"
+    assert {i["kind"] for i in dana["identities"]} == {"email", "zendesk"}
+
+    # Ticket satisfaction ratings feed CSAT: one good, one bad.
+    kpis = json.loads(run(*base, "kpis", "--period", "2026", "--by", "all", "--format", "json"))
+    csat = next(r for r in kpis["groups"]["(all)"] if r["name"] == "csat")
+    assert csat["sample_size"] == 2 and csat["value"] == 50.0 and csat["small_sample"]
+
+    tickets = DATA / "tickets"
+    generic = json.loads(
+        run(*base, "ingest", "tickets", str(tickets / "freshdesk_tickets.csv"), "--mapping",
+            str(tickets / "freshdesk_mapping.toml"), "--format", "json")
+    )  # fmt: skip
+    assert generic["source"] == "freshdesk_mapping" and generic["new_messages"] > 0
+    stats = json.loads(run(*base, "stats", "--format", "json"))
+    assert {s["kind"] for s in stats["sources"]} == {"zendesk", "tickets"}

@@ -241,6 +241,41 @@ def ingest_slack(
     _show(_run_ingest(settings, paths, "Slack", use_case), format)
 
 
+@ingest_app.command("zendesk")
+def ingest_zendesk(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Zendesk JSON exports (files or folders).")],
+    subdomain: Annotated[
+        str | None, typer.Option(help="Zendesk subdomain [default: from the ticket URLs].")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Ingest a Zendesk export: public comments (internal notes never count) and CSAT."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    use_case = functools.partial(service.ingest_zendesk, paths=paths, subdomain=subdomain)
+    _show(_run_ingest(settings, paths, "Zendesk", use_case), format)
+
+
+@ingest_app.command("tickets")
+def ingest_tickets(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="CSV, JSON or JSON-lines ticket exports.")],
+    mapping: Annotated[Path, typer.Option(help="TOML column mapping (see the README).")],
+    name: Annotated[str | None, typer.Option(help="Source name [default: mapping name].")] = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Ingest tickets from Jira, Freshdesk, Intercom ... exports through a column mapping."""
+    from tieline import service
+
+    if not mapping.is_file():
+        raise TielineError(f"no such mapping file: {mapping}", 2)
+    settings = ctx.obj.settings()
+    use_case = functools.partial(service.ingest_tickets, paths=paths, mapping=mapping, name=name)
+    _show(_run_ingest(settings, paths, "tickets", use_case), format)
+
+
 @app.command()
 def stats(
     ctx: typer.Context, format: Annotated[Format, typer.Option("--format")] = Format.table

@@ -42,6 +42,8 @@ __all__ = [
     "ingest_email",
     "ingest_records",
     "ingest_slack",
+    "ingest_tickets",
+    "ingest_zendesk",
     "list_accounts",
     "list_people",
     "stats",
@@ -194,6 +196,73 @@ def ingest_slack(
     return ingest_records(
         CONNECTORS["slack"](paths), session=session, settings=settings, source_kind="slack",
         source_name=source_name, checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
+
+
+# Zendesk's binary rating as CSAT on a 1-5 scale: "good" is satisfied, "bad" is not.
+_CSAT_SCORES = {"good": 5.0, "bad": 1.0}
+
+
+def ingest_zendesk(
+    *,
+    session: Session,
+    settings: Settings,
+    paths: Sequence[Path],
+    subdomain: str | None = None,
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read Zendesk exports; each ticket's satisfaction rating becomes a CSAT response."""
+    ratings: dict[str, tuple[str, str, date]] = {}  # ticket -> (score, requester, day)
+
+    def watch(records: Iterable[domain.Record]) -> Iterator[domain.Record]:
+        for record in records:
+            if isinstance(record, domain.Message):
+                a = record.attributes
+                if a.get("satisfaction") in _CSAT_SCORES and a.get("requester"):
+                    day = record.sent_at.date()
+                    previous = ratings.get(a["ticket_id"])
+                    if previous is None or previous[2] < day:  # rated at the latest contact
+                        ratings[a["ticket_id"]] = (a["satisfaction"], a["requester"], day)
+            yield record
+
+    records = CONNECTORS["zendesk"](paths, subdomain=subdomain)
+    report = ingest_records(
+        watch(records), session=session, settings=settings, source_kind="zendesk",
+        source_name=subdomain or paths[0].stem, checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
+    ws = repo.ensure_workspace(session, settings.workspace)
+    index = kpi_inputs.account_index(session, workspace_id=ws)
+    rows = []
+    for ticket, (score, requester, day) in sorted(ratings.items()):
+        domain_name = requester.rpartition("@")[2]
+        account_id, account = index.get(domain_name, (None, domain_name))
+        # One response per ticket: the rating first stored is kept (a later re-rating
+        # of the same ticket does not replace it yet).
+        key = hashlib.sha256(f"zendesk\x1f{ticket}".encode()).hexdigest()
+        rows.append({"account": account, "account_id": account_id, "on": day, "kind": "csat",
+                     "score": _CSAT_SCORES[score], "scale_max": 5, "respondent": requester,
+                     "row_key": key})  # fmt: skip
+    kpi_inputs.add_surveys(session, workspace_id=ws, rows=rows)
+    checkpoint()
+    return report
+
+
+def ingest_tickets(
+    *,
+    session: Session,
+    settings: Settings,
+    paths: Sequence[Path],
+    mapping: Path,
+    name: str | None = None,
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read generic ticket exports (Jira, Freshdesk, Intercom ...) through a column mapping."""
+    return ingest_records(
+        CONNECTORS["tickets"](paths, mapping=mapping), session=session, settings=settings,
+        source_kind="tickets", source_name=name or mapping.stem, checkpoint=checkpoint,
+        progress=progress,
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from tieline.domain import Record
 from tieline.ingest.email import ParseOptions, iter_raw, parse_message
 from tieline.ingest.pipeline import default_jobs, parallel_map
 
-__all__ = ["CONNECTORS", "Connector", "read_email", "read_slack"]
+__all__ = ["CONNECTORS", "Connector", "read_email", "read_slack", "read_tickets", "read_zendesk"]
 
 Connector = Callable[..., Iterator[Record]]
 
@@ -40,4 +40,24 @@ def read_slack(paths: Sequence[Path]) -> Iterator[Record]:
         yield from read_slack_export(path)
 
 
-CONNECTORS: dict[str, Connector] = {"email": read_email, "slack": read_slack}
+def read_zendesk(paths: Sequence[Path], *, subdomain: str | None = None) -> Iterator[Record]:
+    """Public ticket comments from Zendesk JSON exports (files or folders)."""
+    from tieline.ingest.tickets import read_zendesk_export
+
+    for path in paths:
+        yield from read_zendesk_export(path, subdomain=subdomain)
+
+
+def read_tickets(paths: Sequence[Path], *, mapping: Path) -> Iterator[Record]:
+    """Tickets and comments from CSV/JSON exports of any system, via a TOML column mapping."""
+    from tieline.ingest.tickets import TicketMapping, read_ticket_csv
+
+    return read_ticket_csv(list(paths), mapping=TicketMapping.from_toml(mapping))
+
+
+CONNECTORS: dict[str, Connector] = {
+    "email": read_email,
+    "slack": read_slack,
+    "zendesk": read_zendesk,
+    "tickets": read_tickets,
+}

@@ -82,6 +82,8 @@ class PeopleDirectory:
         keys: list[Key] = [(kind.value, value) for kind, value in p.ids]
         if p.email:
             keys.append((IdentityKind.EMAIL.value, p.email))
+        if not keys:  # connectors name every participant; this is a bug upstream
+            raise ValueError(f"participant {p.display_name!r} has neither an email nor an id")
         primary = keys[0]
         hit = self._by_key.get(primary)
         if hit is not None and len(keys) == 1:  # the hot path: a known address
