@@ -77,8 +77,14 @@ def test_demo_ingests_the_bundled_workspace(db_url: str) -> None:
     marcus = next(p for p in people if p["name"] == "Marcus Lee")
     assert marcus["emails"] == ["marcus.lee@umbrellahealth.org", "marcus.lee.home@gmail.com"]
     stats = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
-    assert stats["sources"][0]["messages"] >= 110
-    assert stats["sources"][0]["skipped_by_reason"] == {"missing Date": 1}
+    by_kind = {s["kind"]: s for s in stats["sources"]}
+    assert by_kind["email"]["messages"] >= 110
+    assert by_kind["email"]["skipped_by_reason"] == {"missing Date": 1}
+    assert by_kind["slack"]["messages"] > 0 and by_kind["slack"]["skipped"] == 0
+    assert by_kind["zendesk"]["messages"] > 0 and by_kind["zendesk"]["skipped"] == 0
+    # The same people across the three channels: nobody is duplicated.
+    assert stats["totals"]["people"] == len({p["id"] for p in people})
+    assert {"email", "slack", "zendesk"} <= {i["kind"] for i in marcus["identities"]}
     run("--db", db_url, "demo")  # idempotent
     again = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
     assert again["totals"] == stats["totals"]

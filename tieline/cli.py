@@ -494,25 +494,33 @@ def kpis(
 
 @app.command()
 def demo(ctx: typer.Context) -> None:
-    """Ingest the bundled demo workspace (Northwind Analytics and its customers) and show it."""
-    from importlib.resources import as_file, files
+    """Ingest the bundled demo workspace (Northwind Analytics and its customers) and show it.
+
+    Email, a Slack export and a Zendesk export of the same people and story.
+    """
+    from importlib.resources import files
 
     from tieline import service
 
     obj: Context = ctx.obj
-    data = files("tieline.demo") / "data"
-    with as_file(data / "tieline.toml") as config, as_file(data / "northwind.mbox") as mbox:
-        settings = load_settings(
-            config_file=config, database_url=obj.db, workspace=obj.workspace or "demo"
-        )
-        use_case = functools.partial(service.ingest_email, paths=[mbox])
-        _print_report(_run_ingest(settings, [mbox], "email", use_case))
+    data = Path(str(files("tieline.demo") / "data"))  # installed as plain files
+    settings = load_settings(
+        config_file=data / "tieline.toml", database_url=obj.db, workspace=obj.workspace or "demo"
+    )
+    sources: list[tuple[str, Path, Callable[..., Any]]] = [
+        ("email", data / "northwind.mbox", service.ingest_email),
+        ("Slack", data / "slack", service.ingest_slack),
+        ("Zendesk", data / "zendesk.json", service.ingest_zendesk),
+    ]
+    for label, path, ingest in sources:
+        use_case = functools.partial(ingest, paths=[path])
+        _print_report(_run_ingest(settings, [path], label, use_case))
     with _session(settings) as session:
         result = service.list_accounts(session=session, settings=settings)
     out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
     out.print(
         f"[dim]Explore: tieline --workspace {settings.workspace} people | stats | "
-        "accounts --format json[/]"
+        "kpis --period 2026 | accounts --format json[/]"
     )
 
 
