@@ -88,3 +88,31 @@ def test_demo_ingests_the_bundled_workspace(db_url: str) -> None:
     run("--db", db_url, "demo")  # idempotent
     again = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
     assert again["totals"] == stats["totals"]
+
+
+def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:
+    mbox = str(EMAIL / "thread.mbox")
+    run(*base, "ingest", "email", mbox)
+
+    def people() -> dict[str, dict[str, object]]:
+        listed = json.loads(run(*base, "people", "--format", "json"))
+        return {e: p for p in listed for e in p["emails"]}
+
+    before = people()
+    work, home = before["ravi@globex.com"], before["ravi.kumar.home@gmail.com"]
+    assert work["id"] != home["id"] and home["account"] is None
+    merged = json.loads(run(*base, "people", "merge", str(work["id"]), str(home["id"])))
+    assert merged["emails"] == ["ravi@globex.com", "ravi.kumar.home@gmail.com"]
+    assert merged["account"] == "Globex"
+    run(*base, "ingest", "email", mbox)  # re-ingest keeps the correction
+    assert people()["ravi.kumar.home@gmail.com"]["id"] == work["id"]
+
+    split = json.loads(run(*base, "people", "split", "email:ravi.kumar.home@gmail.com"))
+    assert split["id"] != work["id"] and split["emails"] == ["ravi.kumar.home@gmail.com"]
+    run(*base, "ingest", "email", mbox)
+    after = people()
+    assert after["ravi.kumar.home@gmail.com"]["id"] == split["id"]
+    assert after["ravi@globex.com"]["emails"] == ["ravi@globex.com"]
+
+    bad = runner.invoke(app, [*base, "people", "split", "email:ravi@globex.com"])
+    assert bad.exit_code != 0  # the only identity: nothing to split

@@ -345,13 +345,35 @@ def accounts(
         out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
 
 
-@app.command()
+people_app = typer.Typer(
+    help="People with their account and every identity; merge and split them.",
+    invoke_without_command=True,
+)
+app.add_typer(people_app, name="people")
+
+
+def _people_table(result: list[domain.Person], title: str) -> Table:
+    table = Table(title=title)
+    for col in ("id", "name", "account", "internal", "emails"):
+        table.add_column(col)
+    for p in result:
+        flag = "yes" if p.internal else ""
+        name = p.name + (" [dim](automated)[/]" if p.automated else "")
+        others = [f"{k}:{v}" for k, v in p.identities if k != "email"]
+        ids = ", ".join([*p.emails, *others])
+        table.add_row(str(p.id), name, p.account or "—", flag, ids)
+    return table
+
+
+@people_app.callback()
 def people(
     ctx: typer.Context,
     account: Annotated[str | None, typer.Option(help="Only people of this account.")] = None,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """People with their account and every address they use."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tieline import service
 
     settings = ctx.obj.settings()
@@ -360,14 +382,41 @@ def people(
     if format is Format.json:
         _dump([person_json(p) for p in result])
         return
-    table = Table(title=f"people in workspace {settings.workspace}")
-    for col in ("id", "name", "account", "internal", "emails"):
-        table.add_column(col)
-    for p in result:
-        flag = "yes" if p.internal else ""
-        name = p.name + (" [dim](automated)[/]" if p.automated else "")
-        table.add_row(str(p.id), name, p.account or "—", flag, ", ".join(p.emails))
-    out.print(table)
+    out.print(_people_table(result, f"people in workspace {settings.workspace}"))
+
+
+@people_app.command("merge")
+def people_merge(
+    ctx: typer.Context,
+    target: Annotated[int, typer.Argument(help="The person id to keep.")],
+    others: Annotated[list[int], typer.Argument(help="Person ids merged into it.")],
+) -> None:
+    """Merge people into one (their identities and messages move; stays after re-ingest)."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        person = service.merge_people(
+            session=session, settings=settings, target=target, others=others
+        )
+    _dump(person_json(person))
+
+
+@people_app.command("split")
+def people_split(
+    ctx: typer.Context,
+    identity: Annotated[str, typer.Argument(help="KIND:VALUE, e.g. email:shared@acme.com")],
+) -> None:
+    """Give one identity a person of its own, with the messages sent and received through it."""
+    from tieline import service
+
+    kind, sep, value = identity.partition(":")
+    if not sep or not value:
+        raise TielineError(f"identity must be KIND:VALUE, not {identity!r}", 2)
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        person = service.split_identity(session=session, settings=settings, kind=kind, value=value)
+    _dump(person_json(person))
 
 
 class GroupBy(StrEnum):

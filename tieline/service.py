@@ -28,7 +28,7 @@ from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
 from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
 from tieline.kpi.io import read_revenue, read_surveys
-from tieline.store import kpi_inputs, queries
+from tieline.store import kpi_inputs, people, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
@@ -46,6 +46,8 @@ __all__ = [
     "ingest_zendesk",
     "list_accounts",
     "list_people",
+    "merge_people",
+    "split_identity",
     "stats",
 ]
 
@@ -264,6 +266,26 @@ def ingest_tickets(
         source_kind="tickets", source_name=name or mapping.stem, checkpoint=checkpoint,
         progress=progress,
     )  # fmt: skip
+
+
+def merge_people(
+    *, session: Session, settings: Settings, target: int, others: Sequence[int]
+) -> domain.Person:
+    """Merge people into ``target`` (manual correction; survives re-ingestion)."""
+    ws = repo.get_workspace_id(session, settings.workspace)
+    people.merge_people(session, workspace_id=ws, target_id=target, others=others)
+    return _person_view(session, ws, target)
+
+
+def split_identity(*, session: Session, settings: Settings, kind: str, value: str) -> domain.Person:
+    """Give one identity (e.g. a shared mailbox wrongly merged) a person of its own."""
+    ws = repo.get_workspace_id(session, settings.workspace)
+    person = people.split_identity(session, workspace_id=ws, kind=kind, value=value)
+    return _person_view(session, ws, person.id)
+
+
+def _person_view(session: Session, ws: int, person_id: int) -> domain.Person:
+    return queries.list_people(session, workspace_id=ws, person=person_id)[0]
 
 
 def stats(*, session: Session, settings: Settings) -> dict[str, Any]:

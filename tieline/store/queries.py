@@ -155,9 +155,9 @@ def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account
 
 
 def list_people(
-    session: Session, *, workspace_id: int, account: str | None = None
+    session: Session, *, workspace_id: int, account: str | None = None, person: int | None = None
 ) -> list[domain.Person]:
-    """People of a workspace (optionally of one account by name) with all their addresses."""
+    """People of a workspace (optionally of one account by name, or one person) with identities."""
     query = (
         select(Person, Account.name)
         .outerjoin(Account, Account.id == Person.account_id)
@@ -173,10 +173,15 @@ def list_people(
         if account_id is None:
             raise NotFound(f"no account named {account!r}")
         query = query.where(Person.account_id == account_id)
+    if person is not None:
+        query = query.where(Person.id == person)
     identities: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for person_id, kind, value in session.execute(
         select(Identity.person_id, Identity.kind, Identity.value)
-        .where(Identity.workspace_id == workspace_id)
+        .where(
+            Identity.workspace_id == workspace_id,
+            *([Identity.person_id == person] if person is not None else []),
+        )
         .order_by(Identity.id)
     ):
         identities[person_id].append((kind, value))
