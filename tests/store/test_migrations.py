@@ -56,4 +56,6 @@ def test_upgrade_keeps_existing_rows(db_url: str) -> None:
         assert conn.execute(text("SELECT title FROM people")).scalar_one() == ""
         attributes = conn.execute(text("SELECT attributes FROM messages")).scalar_one()
         assert attributes in ({}, "{}")
+        assert conn.execute(text("SELECT sync_state FROM sources")).scalar_one() in ({}, "{}")
+        assert conn.execute(text("SELECT count(*) FROM identities")).scalar_one() == 1
     engine.dispose()

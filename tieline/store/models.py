@@ -87,6 +87,8 @@ class Source(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
+    # Where a live pull resumes: API cursors, per-channel high-water marks.
+    sync_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=_now)
 
 

@@ -34,6 +34,8 @@ __all__ = [
     "ensure_workspace",
     "get_workspace_id",
     "rethread",
+    "save_sync_state",
+    "sync_state",
 ]
 
 # Core tables for the bulk paths: executemany without the ORM's per-row work.
@@ -360,3 +362,17 @@ def configure_account(
                 session.execute(delete(Account).where(Account.id == previous))
     session.flush()
     return account.id
+
+
+def sync_state(session: Session, *, source_id: int) -> dict[str, Any]:
+    """Where the last live pull of a source stopped (empty before the first)."""
+    source = session.get(Source, source_id)
+    return dict(source.sync_state) if source is not None else {}
+
+
+def save_sync_state(session: Session, *, source_id: int, state: dict[str, Any]) -> None:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source {source_id}")
+    source.sync_state = dict(state)
+    session.flush()

@@ -1,0 +1,30 @@
+"""source sync state
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-22 21:56:30.233941
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sources", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("sync_state", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sources", schema=None) as batch_op:
+        batch_op.drop_column("sync_state")
