@@ -227,18 +227,30 @@ def ingest_email(
 @ingest_app.command("slack")
 def ingest_slack(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Slack export ZIP files or folders.")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Slack export ZIP files or folders.")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Pull through the Web API (TIELINE_SLACK_TOKEN).")
+    ] = False,
     name: Annotated[
-        str | None, typer.Option(help="Source name [default: the export's file name].")
+        str | None, typer.Option(help="Source name [default: export file name, or 'slack'].")
     ] = None,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Ingest a Slack workspace export: channels, private groups, DMs, threads, bots."""
+    """Ingest Slack: a workspace export, or --live through the Web API (incremental)."""
     from tieline import service
 
     settings = ctx.obj.settings()
-    use_case = functools.partial(service.ingest_slack, paths=paths, name=name)
-    _show(_run_ingest(settings, paths, "Slack", use_case), format)
+    if live == bool(paths):
+        raise TielineError("give export paths, or --live, not both", 2)
+    if live:
+        use_case = functools.partial(service.ingest_slack_live, name=name or "slack")
+        _show(_run_ingest(settings, [], "Slack (live)", use_case), format)
+        return
+    exports = paths or []
+    use_case = functools.partial(service.ingest_slack, paths=exports, name=name)
+    _show(_run_ingest(settings, exports, "Slack", use_case), format)
 
 
 @ingest_app.command("zendesk")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tieline.errors import ConfigError
@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     people: list[PersonMerge] = Field(default_factory=list)
     accounts: list[AccountConfig] = Field(default_factory=list)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    # Live pulls. Secrets come from the environment (TIELINE_SLACK_TOKEN ...) or
+    # the config file; SecretStr keeps them out of reprs and logs.
+    slack_token: SecretStr | None = None
+    slack_api_url: str | None = None  # a Slack-compatible API base, for tests and proxies
 
     @field_validator("internal_domains", "freemail_domains")
     @classmethod

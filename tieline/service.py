@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tieline import domain
 from tieline.config import Settings
+from tieline.errors import ConfigError
 from tieline.ingest import CONNECTORS
 from tieline.ingest.email import ParseOptions
 from tieline.ingest.identity import DomainPolicy
@@ -42,6 +43,7 @@ __all__ = [
     "ingest_email",
     "ingest_records",
     "ingest_slack",
+    "ingest_slack_live",
     "ingest_tickets",
     "ingest_zendesk",
     "list_accounts",
@@ -199,6 +201,34 @@ def ingest_slack(
         CONNECTORS["slack"](paths), session=session, settings=settings, source_kind="slack",
         source_name=source_name, checkpoint=checkpoint, progress=progress,
     )  # fmt: skip
+
+
+def ingest_slack_live(
+    *,
+    session: Session,
+    settings: Settings,
+    name: str = "slack",
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Pull new Slack messages through the Web API, resuming from the last run's marks."""
+    from tieline.ingest.slack_live import SlackPull, make_client
+
+    if settings.slack_token is None:
+        raise ConfigError("no Slack token: set TIELINE_SLACK_TOKEN or slack_token in the config")
+    ws = repo.ensure_workspace(session, settings.workspace)
+    source_id = repo.ensure_source(session, workspace_id=ws, kind="slack", name=name)
+    since = repo.sync_state(session, source_id=source_id).get("channels", {})
+    client = make_client(settings.slack_token.get_secret_value(), base_url=settings.slack_api_url)
+    pull = SlackPull(client, since=since)
+    report = ingest_records(
+        pull.records(), session=session, settings=settings, source_kind="slack",
+        source_name=name, checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
+    # Marks move only after everything up to them is stored.
+    repo.save_sync_state(session, source_id=source_id, state={"channels": pull.cursors})
+    checkpoint()
+    return report
 
 
 # Zendesk's binary rating as CSAT on a 1-5 scale: "good" is satisfied, "bad" is not.
