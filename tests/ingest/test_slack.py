@@ -458,3 +458,29 @@ def test_render_slack_text(raw: str, plain: str) -> None:
 def test_render_without_lookups_and_mentions() -> None:
     assert render_slack_text("<@U1> &amp; <#C1|x>") == "@U1 & #x"
     assert mentioned_user_ids("<@U1> <@U2|b> <@U1> <#C1> <!here>") == ["U1", "U2"]
+
+
+def test_unthreaded_replies_are_attributed(tmp_path: Path) -> None:
+    users = [
+        {"id": u, "team_id": "T1", "real_name": n}
+        for u, n in (("UA", "Ann Lee"), ("UB", "Bo Kim"), ("UC", "Cy Roe"), ("UD", "Di Fox"))
+    ]
+    root = write_export(
+        tmp_path / "x",
+        {"2026-01-01.json": [
+            msg("1767261600.000100", "how do I rotate the export API key?", user="UA"),
+            msg("1767261630.000200", "anyone seen the dashboard lag today?", user="UC"),
+            msg("1767261660.000300", "<@UA> settings > API > rotate, then update the job",
+                user="UB"),
+            msg("1767261690.000400", "<@UC> yes, it is a known incident, fix at 3pm", user="UD"),
+            msg("1767261720.000500", "<@UB> thanks, that worked", user="UA"),
+        ]},
+        users=users,
+    )  # fmt: skip
+    ms = messages(root)
+    key = "slack:general:{}".format
+    assert ms[key("1767261660.000300")].in_reply_to == key("1767261600.000100")
+    assert ms[key("1767261690.000400")].in_reply_to == key("1767261630.000200")
+    assert ms[key("1767261720.000500")].in_reply_to == key("1767261660.000300")
+    assert ms[key("1767261720.000500")].attributes["reply_attributed"] == "heuristic"
+    assert ms[key("1767261600.000100")].in_reply_to is None

@@ -27,7 +27,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +44,7 @@ from tieline.domain import (
     Skipped,
 )
 from tieline.errors import IngestError
+from tieline.ingest.replies import ChatLine, attribute_replies
 
 __all__ = ["SLACK_SUBTYPES_SKIPPED", "mentioned_user_ids", "read_slack_export", "render_slack_text"]
 
@@ -375,12 +376,51 @@ def _read_conversation(
         found.pop(ts, None)
     roots = {_str(item, "thread_ts") for item, _ in found.values()}
     authors: dict[str, Address] = {}  # ts -> author, for replies' recipients
+    records: list[Record] = []
     for ts in sorted(found, key=Decimal):
         item, locator = found[ts]
         try:
-            yield _message(item, ts, locator, conv, directory, authors, ts in roots)
+            records.append(_message(item, ts, locator, conv, directory, authors, ts in roots))
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop an export
-            yield Skipped(locator, "unparseable message", f"{type(exc).__name__}: {exc}")
+            records.append(Skipped(locator, "unparseable message", f"{type(exc).__name__}: {exc}"))
+    yield from attribute_unthreaded(records)
+
+
+def attribute_unthreaded(records: list[Record]) -> list[Record]:
+    """Link top-level messages of one conversation to the message they most likely answer.
+
+    People often reply in the channel instead of in a thread; those messages get
+    an ``in_reply_to`` from :func:`tieline.ingest.replies.attribute_replies`
+    (mentions, recency, conversation partners, word overlap) and the attribute
+    ``reply_attributed = "heuristic"`` so nobody mistakes it for a Slack thread.
+    """
+    top = [
+        r for r in records
+        if isinstance(r, Message) and r.provider_thread_id is None and not r.automated
+    ]  # fmt: skip
+    if len(top) < 2:
+        return records
+    lines = [
+        ChatLine(
+            key=m.external_id,
+            at=m.sent_at,
+            author=m.author.ids[0][1] if m.author.ids else m.author.email,
+            text=m.body,
+            mentions=tuple(a.ids[0][1] for _, a in m.recipients if a.ids),
+        )
+        for m in top
+    ]
+    parents = attribute_replies(lines)
+    linked: dict[str, Message] = {}
+    for m in top:
+        parent = parents.get(m.external_id)
+        if parent is not None and parent != m.external_id:
+            linked[m.external_id] = replace(
+                m, in_reply_to=parent, attributes={**m.attributes, "reply_attributed": "heuristic"}
+            )
+    if not linked:
+        return records
+    return [linked.get(r.external_id, r) if isinstance(r, Message) else r for r in records]
 
 
 def _sent_at(ts: str) -> datetime:
