@@ -256,18 +256,32 @@ def ingest_slack(
 @ingest_app.command("zendesk")
 def ingest_zendesk(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Zendesk JSON exports (files or folders).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Zendesk JSON exports (files or folders).")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Incremental API pull (needs --subdomain).")
+    ] = False,
     subdomain: Annotated[
-        str | None, typer.Option(help="Zendesk subdomain [default: from the ticket URLs].")
+        str | None, typer.Option(help="Zendesk subdomain [exports: from the ticket URLs].")
     ] = None,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Ingest a Zendesk export: public comments (internal notes never count) and CSAT."""
+    """Ingest Zendesk tickets: public comments (internal notes never count) and CSAT."""
     from tieline import service
 
     settings = ctx.obj.settings()
-    use_case = functools.partial(service.ingest_zendesk, paths=paths, subdomain=subdomain)
-    _show(_run_ingest(settings, paths, "Zendesk", use_case), format)
+    if live == bool(paths):
+        raise TielineError("give export paths, or --live, not both", 2)
+    if live:
+        if not subdomain:
+            raise TielineError("--live needs --subdomain", 2)
+        use_case = functools.partial(service.ingest_zendesk_live, subdomain=subdomain)
+        _show(_run_ingest(settings, [], "Zendesk (live)", use_case), format)
+        return
+    exports = paths or []
+    use_case = functools.partial(service.ingest_zendesk, paths=exports, subdomain=subdomain)
+    _show(_run_ingest(settings, exports, "Zendesk", use_case), format)
 
 
 @ingest_app.command("tickets")

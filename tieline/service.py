@@ -46,6 +46,7 @@ __all__ = [
     "ingest_slack_live",
     "ingest_tickets",
     "ingest_zendesk",
+    "ingest_zendesk_live",
     "list_accounts",
     "list_people",
     "merge_people",
@@ -245,6 +246,55 @@ def ingest_zendesk(
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Read Zendesk exports; each ticket's satisfaction rating becomes a CSAT response."""
+    records = CONNECTORS["zendesk"](paths, subdomain=subdomain)
+    return _ingest_tickets_with_csat(
+        records, session=session, settings=settings, name=subdomain or paths[0].stem,
+        checkpoint=checkpoint, progress=progress,
+    )  # fmt: skip
+
+
+def ingest_zendesk_live(
+    *,
+    session: Session,
+    settings: Settings,
+    subdomain: str,
+    checkpoint: Callable[[], None] = _nothing,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Pull tickets changed since the last run through Zendesk's incremental API."""
+    from tieline.ingest.zendesk_live import ZendeskPull, make_client
+
+    if settings.zendesk_token is None or not settings.zendesk_email:
+        raise ConfigError(
+            "no Zendesk credentials: set TIELINE_ZENDESK_EMAIL and TIELINE_ZENDESK_TOKEN"
+        )
+    ws = repo.ensure_workspace(session, settings.workspace)
+    source_id = repo.ensure_source(session, workspace_id=ws, kind="zendesk", name=subdomain)
+    state = repo.sync_state(session, source_id=source_id)
+    client = make_client(
+        subdomain, email=settings.zendesk_email, base_url=settings.zendesk_api_url,
+        token=settings.zendesk_token.get_secret_value(),
+    )  # fmt: skip
+    with client:
+        pull = ZendeskPull(client, subdomain=subdomain, cursor=state.get("cursor"))
+        report = _ingest_tickets_with_csat(
+            pull.records(), session=session, settings=settings, name=subdomain,
+            checkpoint=checkpoint, progress=progress,
+        )  # fmt: skip
+    repo.save_sync_state(session, source_id=source_id, state={"cursor": pull.cursor})
+    checkpoint()
+    return report
+
+
+def _ingest_tickets_with_csat(
+    records: Iterable[domain.Record],
+    *,
+    session: Session,
+    settings: Settings,
+    name: str,
+    checkpoint: Callable[[], None],
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
     ratings: dict[str, tuple[str, str, date]] = {}  # ticket -> (score, requester, day)
 
     def watch(records: Iterable[domain.Record]) -> Iterator[domain.Record]:
@@ -258,10 +308,9 @@ def ingest_zendesk(
                         ratings[a["ticket_id"]] = (a["satisfaction"], a["requester"], day)
             yield record
 
-    records = CONNECTORS["zendesk"](paths, subdomain=subdomain)
     report = ingest_records(
         watch(records), session=session, settings=settings, source_kind="zendesk",
-        source_name=subdomain or paths[0].stem, checkpoint=checkpoint, progress=progress,
+        source_name=name, checkpoint=checkpoint, progress=progress,
     )  # fmt: skip
     ws = repo.ensure_workspace(session, settings.workspace)
     index = kpi_inputs.account_index(session, workspace_id=ws)
