@@ -2,6 +2,7 @@
 
     python bench/ingest.py                 # 100,000 messages, both backends
     python bench/ingest.py -n 20000 --backends sqlite --jobs 1
+    python bench/ingest.py --source slack      # a Slack export; --source zendesk likewise
 
 Generates an mbox of N messages shaped like a CS team's mail (threads of 1-8
 messages, Gmail- and Outlook-style quoted history, signatures, Cc lists, HTML
@@ -25,6 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -138,6 +140,89 @@ def generate(path: Path, n: int, seed: int = 1) -> int:
     return written
 
 
+def generate_slack(root: Path, n: int, seed: int = 2) -> int:
+    """Write a Slack export of n messages (threads, mentions, reactions); return its bytes."""
+    rng = random.Random(seed)
+    users: list[dict[str, Any]] = [
+             {"id": f"U{i:05d}", "team_id": "T0NORTH" if i < 20 else f"T{i % 40:04d}",
+              "real_name": f"User{i} Person", "profile": {
+                  "email": f"user{i}@{'northwind.io' if i < 20 else f'customer{i % 40}.com'}",
+                  "title": rng.choice(TITLES)}} for i in range(400)]  # fmt: skip
+    channels: list[dict[str, Any]] = [
+        {"id": f"C{c:04d}", "name": f"customer{c}-shared", "is_ext_shared": True}
+                for c in range(40)]  # fmt: skip
+    root.mkdir(parents=True)
+    (root / "users.json").write_text(json.dumps(users))
+    (root / "channels.json").write_text(json.dumps(channels))
+    size = 0
+    per_channel = -(-n // len(channels))
+    start = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
+    written = 0
+    for ch in channels:
+        folder = root / ch["name"]
+        folder.mkdir()
+        people = [u["id"] for u in rng.sample(users[:20], 3)]
+        people += [u["id"] for u in users[20:] if u["team_id"] == f"T{int(ch['id'][1:]) % 40:04d}"]
+        days: dict[str, list[dict[str, object]]] = {}
+        at = start + rng.randint(0, 86_400)
+        parent: str | None = None
+        for k in range(min(per_channel, n - written)):
+            at += rng.randint(30, 7_200)
+            ts = f"{int(at)}.{k:06d}"
+            text = _sentence(rng)
+            if rng.random() < 0.2:
+                text = f"<@{rng.choice(people)}> " + text
+            entry: dict[str, object] = {"type": "message", "user": rng.choice(people),
+                                        "text": text, "ts": ts}  # fmt: skip
+            if parent and rng.random() < 0.4:
+                entry["thread_ts"] = parent
+            elif rng.random() < 0.2:
+                parent = ts
+                entry["thread_ts"] = ts
+            if rng.random() < 0.1:
+                entry["reactions"] = [{"name": "thumbsup", "count": rng.randint(1, 4)}]
+            day = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")
+            days.setdefault(day, []).append(entry)
+            written += 1
+        for day, entries in days.items():
+            data = json.dumps(entries)
+            (folder / f"{day}.json").write_text(data)
+            size += len(data)
+    return size
+
+
+def generate_zendesk(path: Path, n: int, seed: int = 3) -> int:
+    """Write a Zendesk export with about n public comments; return its bytes."""
+    rng = random.Random(seed)
+    users = [{"id": i, "name": f"User{i} Person", "role": "agent" if i < 20 else "end-user",
+              "email": f"user{i}@{'northwind.io' if i < 20 else f'customer{i % 40}.com'}"}
+             for i in range(400)]  # fmt: skip
+    tickets: list[dict[str, object]] = []
+    comments: list[dict[str, object]] = []
+    cid = 0
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    while cid < n:
+        tid = len(tickets) + 1
+        requester, agent = rng.randint(20, 399), rng.randint(0, 19)
+        at = start + timedelta(minutes=rng.randint(0, 60 * 24 * 700))
+        tickets.append({"id": tid, "subject": _sentence(rng)[:60], "status": "open",
+                        "priority": "normal", "requester_id": requester, "assignee_id": agent,
+                        "created_at": at.isoformat(),
+                        "url": f"https://bench.zendesk.com/{tid}"})  # fmt: skip
+        for k in range(min(rng.randint(1, 8), n - cid)):
+            author = requester if k % 2 == 0 else agent
+            comments.append({"id": cid + 1, "ticket_id": tid, "author_id": author,
+                             "created_at": (at + timedelta(hours=k * 5)).isoformat(),
+                             "plain_body": _paragraphs(rng, 1, 3), "public": True})  # fmt: skip
+            cid += 1
+    data = json.dumps({"tickets": tickets, "users": users, "ticket_comments": comments})
+    path.write_text(data)
+    return len(data)
+
+
+GENERATORS = {"email": generate, "slack": generate_slack, "zendesk": generate_zendesk}
+
+
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -181,7 +266,7 @@ class PeakWorkerMemory(threading.Thread):
             self.peak = max(self.peak, sum(_rss_mb(p) for p in _descendants(me)))
 
 
-def worker(db_url: str, mbox: Path, jobs: int) -> None:
+def worker(db_url: str, data: Path, jobs: int, source: str = "email") -> None:
     """Runs in a fresh process: ingest, then print figures as JSON."""
     from tieline import service
     from tieline.config import load_settings
@@ -203,10 +288,15 @@ def worker(db_url: str, mbox: Path, jobs: int) -> None:
             nonlocal streaming_peak  # RSS after each committed batch, before threading
             streaming_peak = max(streaming_peak, _rss_mb(os.getpid()))
 
-        report = service.ingest_email(
+        use_case = {
+            "email": service.ingest_email,
+            "slack": service.ingest_slack,
+            "zendesk": service.ingest_zendesk,
+        }[source]
+        report = use_case(
             session=session,
             settings=settings,
-            paths=[mbox],
+            paths=[data],
             checkpoint=session.commit,
             progress=progress,
         )
@@ -234,18 +324,21 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--jobs", type=int, default=0, help="parser processes (0 = per CPU)")
     parser.add_argument("--postgres-url", default=os.environ.get("TIELINE_BENCH_POSTGRES_URL"))
-    parser.add_argument("--worker", nargs=2, metavar=("DB_URL", "MBOX"), help=argparse.SUPPRESS)
+    parser.add_argument("--source", choices=sorted(GENERATORS), default="email")
+    parser.add_argument("--worker", nargs=2, metavar=("DB_URL", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker[0], Path(args.worker[1]), args.jobs)
+        worker(args.worker[0], Path(args.worker[1]), args.jobs, args.source)
         return
 
     with tempfile.TemporaryDirectory(prefix="tieline-bench-") as tmp:
-        mbox = Path(tmp) / "bench.mbox"
+        mbox = (
+            Path(tmp) / {"email": "bench.mbox", "slack": "slack", "zendesk": "zd.json"}[args.source]
+        )
         t0 = time.perf_counter()
-        size = generate(mbox, args.n)
+        size = GENERATORS[args.source](mbox, args.n)
         print(
-            f"generated {args.n:,} messages, {size / 1e6:.0f} MB, "
+            f"generated {args.n:,} {args.source} messages, {size / 1e6:.0f} MB, "
             f"in {time.perf_counter() - t0:.0f}s"
         )
         print(f"cpus: {os.cpu_count()}, parser jobs: {args.jobs or 'one per CPU'}")
@@ -261,7 +354,8 @@ def main() -> None:
                     server = TempPostgres()
                     url = server.start()
             out = subprocess.run(
-                [sys.executable, __file__, "--jobs", str(args.jobs), "--worker", url, str(mbox)],
+                [sys.executable, __file__, "--jobs", str(args.jobs), "--source", args.source,
+                 "--worker", url, str(mbox)],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             if out.returncode != 0:

@@ -86,8 +86,8 @@ class PeopleDirectory:
             raise ValueError(f"participant {p.display_name!r} has neither an email nor an id")
         primary = keys[0]
         hit = self._by_key.get(primary)
-        if hit is not None and len(keys) == 1:  # the hot path: a known address
-            self._refresh(self._people[hit[0]], p)
+        if hit is not None and all(k in self._by_key for k in keys[1:]):
+            self._refresh(self._people[hit[0]], p)  # the hot path: everything known
             return hit
         person_id = self._find(p, keys)
         if person_id is None:

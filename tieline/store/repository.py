@@ -51,7 +51,9 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[An
 
 
 def _one_of(
-    session: Session, column: InstrumentedAttribute[str], values: Sequence[str]
+    session: Session,
+    column: InstrumentedAttribute[str] | ColumnElement[str],
+    values: Sequence[str],
 ) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter instead of 500.
 
@@ -292,12 +294,18 @@ def rethread(
         for key, (first, last, n) in summary.items()
         if key not in existing
     ]  # fmt: skip
+    # Plain executemany and one lookup: RETURNING with parameter order falls back
+    # to one statement per row on SQLite.
     for chunk in _chunks(new_threads, 1000):
-        for thread_id, key in session.execute(
-            insert(Thread).returning(Thread.id, Thread.key, sort_by_parameter_order=True),
-            list(chunk),
-        ):
-            ids[key] = thread_id
+        session.connection().execute(insert(threads), list(chunk))
+        keys = [row["key"] for row in chunk]
+        for lookup in _chunks(keys):
+            for thread_id, key in session.execute(
+                select(threads.c.id, threads.c.key).where(
+                    threads.c.workspace_id == workspace_id, _one_of(session, threads.c.key, lookup)
+                )
+            ):
+                ids[key] = thread_id
     changed = [
         {"thread": row.id, "first": summary[key][0], "last": summary[key][1], "n": summary[key][2]}
         for key, row in existing.items()
