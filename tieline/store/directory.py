@@ -33,6 +33,9 @@ class PeopleDirectory:
         self._by_merge: dict[int, int] = {}
         self._people: dict[int, Person] = {}
         self._accounts: dict[str, int] = {}
+        # A participant seen before resolves the same way: most messages come
+        # from a few hundred people, so this skips the lookups below.
+        self._memo: dict[Participant, tuple[int, int]] = {}
         self._load()
 
     def _load(self) -> None:
@@ -79,6 +82,12 @@ class PeopleDirectory:
         The identity returned is the source-system id when there is one (the
         Slack user behind a Slack message), else the email address.
         """
+        hit = self._memo.get(p)
+        if hit is None:
+            hit = self._memo[p] = self._resolve(p)
+        return hit
+
+    def _resolve(self, p: Participant) -> tuple[int, int]:
         keys: list[Key] = [(kind.value, value) for kind, value in p.ids]
         if p.email:
             keys.append((IdentityKind.EMAIL.value, p.email))
