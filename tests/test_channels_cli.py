@@ -81,3 +81,22 @@ def test_zendesk_and_generic_tickets(db_url: str, tmp_path: Path) -> None:
     assert generic["source"] == "freshdesk_mapping" and generic["new_messages"] > 0
     stats = json.loads(run(*base, "stats", "--format", "json"))
     assert {s["kind"] for s in stats["sources"]} == {"zendesk", "tickets"}
+
+
+def test_slack_channel_mapping_gives_email_less_people_an_account(
+    db_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "tieline.toml"
+    config.write_text(
+        'internal_domains = ["northwind.io"]\n'
+        '[slack_channel_accounts]\n"acme-shared" = "Acme Logistics"\n'
+    )
+    base = ["--db", db_url, "--workspace", "m", "--config", str(config)]
+    run(*base, "ingest", "slack", str(DATA / "slack" / "export"))
+    listed = json.loads(run(*base, "people", "--format", "json"))
+    in_acme = {p["name"]: p for p in listed if p["account"] == "Acme Logistics"}
+    email_less = [p for p in in_acme.values() if not p["emails"]]
+    assert email_less, in_acme  # someone without an address joined the account via the channel
+    assert all(not p["internal"] for p in in_acme.values())
+    ours = [p for p in listed if p["emails"] and p["emails"][0].endswith("@northwind.io")]
+    assert ours and all(p["account"] is None for p in ours)  # our people never get one

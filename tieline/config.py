@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # the config file; SecretStr keeps them out of reprs and logs.
     slack_token: SecretStr | None = None
     slack_api_url: str | None = None  # a Slack-compatible API base, for tests and proxies
+    # Slack channel name -> account name: people there without a company email
+    # (Slack Connect guests, users hiding their address) belong to that account.
+    slack_channel_accounts: dict[str, str] = Field(default_factory=dict)
     zendesk_email: str | None = None  # the API user; with zendesk_token
     zendesk_token: SecretStr | None = None
     zendesk_api_url: str | None = None  # default https://<subdomain>.zendesk.com

@@ -171,3 +171,4 @@ class Participant:
     human: bool = True  # False for machine senders (no-reply, newsletters, mailer-daemon)
     ids: tuple[tuple[IdentityKind, str], ...] = ()  # source-system ids (Slack, tickets)
     title: str = ""
+    account_hint: str | None = None  # account named by the context (a mapped Slack channel)

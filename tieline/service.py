@@ -125,10 +125,23 @@ def ingest_records(
 
     participant = functools.lru_cache(maxsize=65_536)(policy.participant)
 
+    channel_accounts = settings.slack_channel_accounts
+
+    def who(address: domain.Address, m: domain.Message, human: bool = True) -> domain.Participant:
+        p = participant(address, human=human)
+        hint = (
+            channel_accounts.get(m.attributes.get("slack_channel", ""))
+            if channel_accounts
+            else None
+        )
+        if hint and p.account_domain is None and not p.internal:
+            p = dataclasses.replace(p, account_hint=hint)
+        return p
+
     def resolve(m: domain.Message) -> tuple[tuple[int, int], list[tuple[str, int, int]]]:
-        author = directory.resolve(participant(m.author, human=not m.from_machine))
+        author = directory.resolve(who(m.author, m, human=not m.from_machine))
         recipients = [
-            (kind.value, *directory.resolve(participant(address))) for kind, address in m.recipients
+            (kind.value, *directory.resolve(who(address, m))) for kind, address in m.recipients
         ]
         return author, recipients
 

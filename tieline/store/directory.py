@@ -33,6 +33,7 @@ class PeopleDirectory:
         self._by_merge: dict[int, int] = {}
         self._people: dict[int, Person] = {}
         self._accounts: dict[str, int] = {}
+        self._by_account_name: dict[str, int] = {}
         # A participant seen before resolves the same way: most messages come
         # from a few hundred people, so this skips the lookups below.
         self._memo: dict[Participant, tuple[int, int]] = {}
@@ -151,9 +152,26 @@ class PeopleDirectory:
         self._by_key[key] = (person_id, identity.id)
 
     def _account_of(self, p: Participant) -> int | None:
-        if not p.human or p.account_domain is None or p.account_name is None:
+        if not p.human or p.internal:
             return None
-        return self.account_for(p.account_domain, p.account_name)
+        if p.account_domain is not None and p.account_name is not None:
+            return self.account_for(p.account_domain, p.account_name)
+        if p.account_hint:
+            return self._account_named(p.account_hint)
+        return None
+
+    def _account_named(self, name: str) -> int:
+        account_id = self._by_account_name.get(name)
+        if account_id is None:
+            account = self._session.scalar(
+                select(Account).where(Account.workspace_id == self._ws, Account.name == name)
+            )
+            if account is None:
+                account = Account(workspace_id=self._ws, name=name)
+                self._session.add(account)
+                self._session.flush()
+            account_id = self._by_account_name[name] = account.id
+        return account_id
 
     def _refresh(self, person: Person, p: Participant) -> None:
         # A person first seen only as a no-reply sender or by bare address
