@@ -41,6 +41,11 @@ ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=T
 app.add_typer(ingest_app, name="ingest")
 import_app = typer.Typer(help="Import revenue and survey data for the KPIs.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+nlp_app = typer.Typer(
+    help="Text in, signals out: one text per line on stdin, one JSON object per line out.",
+    no_args_is_help=True,
+)
+app.add_typer(nlp_app, name="nlp")
 
 # Piped output (make demo in CI, `| less`) gets room for whole tables instead of 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -567,6 +572,139 @@ def kpis(
     out.print("[dim]* small sample: read with care. Formulas and components: --format json[/]")
 
 
+def _run_score(settings: Settings) -> dict[str, Any]:
+    """Load the models once, score what is new with a progress bar, commit per batch."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tieline import service
+
+    with err.status("loading models", spinner="dots") if err.is_terminal else _no_status():
+        models = service.build_models(settings.nlp)
+    with (
+        _session(settings) as session,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]scoring[/]"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.completed:,} messages"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("score", total=None)
+        report = service.score(
+            session=session,
+            settings=settings,
+            models=models,
+            checkpoint=session.commit,
+            progress=lambda n: bar.advance(task, n),
+        )
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+@contextmanager
+def _no_status() -> Iterator[None]:
+    yield
+
+
+def _print_score(report: dict[str, Any]) -> None:
+    labels = ", ".join(f"{k} {v:,}" for k, v in sorted(report["sentiment"].items()))
+    items = ", ".join(f"{k} {v:,}" for k, v in sorted(report["open_items"].items())) or "none"
+    events = ", ".join(f"{k} {v:,}" for k, v in sorted(report["lifecycle_events"].items()))
+    err.print(
+        f"scored {report['messages']:,} messages ({report['automated']:,} automated) and "
+        f"{report['threads']:,} threads in {report['seconds']:.1f} s with {report['model']}\n"
+        f"  sentiment: {labels or 'none'}\n  open items: {items}\n"
+        f"  lifecycle events: {events or 'none'}"
+    )
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Score every message not yet scored: sentiment, open items, lifecycle, reply latency.
+
+    Incremental and resumable: batches are committed as they go; a re-run scores only
+    what is new (and re-checks threads that gained messages).
+    """
+    report = _run_score(ctx.obj.settings())
+    if format is Format.json:
+        _dump(report)
+    else:
+        _print_score(report)
+
+
+def _stdin_lines() -> Iterator[list[str]]:
+    """Lines of stdin in chunks (the model scores a chunk at a time)."""
+    chunk: list[str] = []
+    for line in sys.stdin:
+        chunk.append(line.rstrip("\n"))
+        if len(chunk) == 256:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@nlp_app.command("sentiment")
+def nlp_sentiment(
+    ctx: typer.Context,
+    sentences: Annotated[
+        bool, typer.Option("--sentences", help="Include each sentence's scores.")
+    ] = False,
+) -> None:
+    """Sentiment per line: {"label", "score", "confidence", "alert"} (alert: extremely negative)."""
+    from tieline import service
+    from tieline.nlp.alerts import threshold_for
+
+    settings = ctx.obj.settings()
+    models = service.build_models(settings.nlp)
+    threshold = threshold_for(settings.nlp, models.sentiment)
+    from tieline.nlp.alerts import worst_sentence
+    from tieline.nlp.sentiment import score_texts
+
+    for chunk in _stdin_lines():
+        for result in score_texts(chunk, model=models.sentiment, split=models.split):
+            record: dict[str, Any] = {
+                "label": result.label.value,
+                "score": result.score,
+                "confidence": result.confidence,
+                "alert": worst_sentence(result, threshold) is not None,
+            }
+            if sentences:
+                record["sentences"] = [
+                    {"text": x.text, "label": x.label.value, "score": x.score}
+                    for x in result.sentences
+                ]
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@nlp_app.command("open-items")
+def nlp_open_items(
+    side: Annotated[
+        domain.Side | None,
+        typer.Option("--side", help="Whose text it is (us|them): fills in owed_by."),
+    ] = None,
+) -> None:
+    """Open items per line: {"items": [{"kind", "span", "owed_by"?}]}."""
+    from tieline.nlp.open_items import detect_items, items_record
+    from tieline.nlp.sentences import SentenceSplitter
+
+    split = SentenceSplitter()
+    now = datetime.now().astimezone()
+    for chunk in _stdin_lines():
+        for text, cuts in zip(chunk, split.split_many(chunk), strict=True):
+            items = detect_items(text, author_side=side, sent_at=now, sentences=cuts)
+            sys.stdout.write(json.dumps(items_record(items), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Ingest the bundled demo workspace (Northwind Analytics and its customers) and show it.
@@ -590,6 +728,7 @@ def demo(ctx: typer.Context) -> None:
     for label, path, ingest in sources:
         use_case = functools.partial(ingest, paths=[path])
         _print_report(_run_ingest(settings, [path], label, use_case))
+    _print_score(_run_score(settings))
     with _session(settings) as session:
         result = service.list_accounts(session=session, settings=settings)
     out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -66,6 +67,42 @@ class IngestSettings(BaseModel):
     max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
 
+class NlpSettings(BaseModel):
+    """Message scoring: the sentiment model, alert tuning, business hours."""
+
+    sentiment_backend: Literal["transformer", "vader"] = "transformer"
+    # Encoder: a local model directory or hub id; "" = the packaged all-MiniLM-L6-v2.
+    sentiment_model: str = ""
+    # Adapter directory (adapter.json + adapter.safetensors); "" = the packaged one;
+    # "none" = sentiment_model is a sequence classifier with its own head.
+    sentiment_adapter: str = ""
+    threads: int = Field(default=0, ge=0, description="torch threads; 0 = torch's default")
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    # "Extremely negative" alerts: a preset, adjusted by the workspace's own examples.
+    alert_preset: Literal["loose", "medium", "strict"] = "medium"
+    alert_should_trigger: list[str] = Field(default_factory=list)
+    alert_should_not_trigger: list[str] = Field(default_factory=list)
+    business_start: str = "09:00"
+    business_end: str = "17:00"
+    workdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # 0 = Monday
+
+    @field_validator("business_start", "business_end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a time of day (HH:MM): {value!r}") from exc
+        return value
+
+    @field_validator("workdays")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(d < 0 or d > 6 for d in value):
+            raise ValueError("workdays are 0 (Monday) to 6 (Sunday)")
+        return sorted(set(value))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TIELINE_", env_nested_delimiter="__", extra="forbid"
@@ -79,6 +116,10 @@ class Settings(BaseSettings):
     people: list[PersonMerge] = Field(default_factory=list)
     accounts: list[AccountConfig] = Field(default_factory=list)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    # Health-score weights, bands, point tables and segments; validated by
+    # tieline.graph.health.model_from_mapping (format: docs/health.md).
+    health: dict[str, Any] = Field(default_factory=dict)
     # Live pulls. Secrets come from the environment (TIELINE_SLACK_TOKEN ...) or
     # the config file; SecretStr keeps them out of reprs and logs.
     slack_token: SecretStr | None = None

@@ -172,3 +172,158 @@ class Participant:
     ids: tuple[tuple[IdentityKind, str], ...] = ()  # source-system ids (Slack, tickets)
     title: str = ""
     account_hint: str | None = None  # account named by the context (a mapped Slack channel)
+
+
+# --- Message signals (issue #3): what tieline.nlp produces and graph/store consume ---------
+
+
+class SentimentLabel(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSentiment:
+    """One sentence's sentiment; ``start``/``end`` are character offsets in the scored text."""
+
+    start: int
+    end: int
+    text: str
+    label: SentimentLabel
+    score: float  # P(positive) - P(negative), in [-1, 1]
+    confidence: float  # the probability of ``label``
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """A message's sentiment, aggregated from its sentences (kept for explanations)."""
+
+    label: SentimentLabel
+    score: float  # in [-1, 1]
+    confidence: float  # in [0, 1]
+    sentences: tuple[SentenceSentiment, ...] = ()
+    model: str = ""  # which scorer produced it, e.g. "minilm-l4-lora@1"
+
+
+class ItemKind(StrEnum):
+    QUESTION = "question"
+    REQUEST = "request"
+    COMMITMENT = "commitment"
+
+
+class Side(StrEnum):
+    """Which side of the relationship: our company or the customer's."""
+
+    US = "us"
+    THEM = "them"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """A question, request or commitment found in one sentence of a message.
+
+    ``owed_by`` is the side that has to act: a customer's request is owed by us, our
+    commitment is owed by us, our question to the customer is owed by them. ``None``
+    when the author's side is unknown. ``span`` is the extracted item text (the action
+    phrase when one is found, else the sentence); ``start``/``end`` locate the sentence.
+    """
+
+    kind: ItemKind
+    span: str
+    sentence: str
+    start: int
+    end: int
+    owed_by: Side | None = None
+    due: datetime | None = None  # a stated due date ("by Friday"), aware UTC
+    confidence: float = 1.0
+
+
+class LifecycleKind(StrEnum):
+    OUT_OF_OFFICE = "out_of_office"  # temporary absence (auto-reply with a return date)
+    DEPARTURE = "departure"  # "no longer with the company": the person has left
+    BOUNCE = "bounce"  # a delivery failure for a recipient address
+    CHURN_RISK = "churn_risk"  # "evaluating other vendors", "not renewing", "cancel"
+    EXECUTIVE = "executive"  # an executive (by title) takes part in the conversation
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleEvent:
+    """A lifecycle signal and the text that evidences it.
+
+    ``subject_email`` is the person the event is about: the absent or departed person
+    (usually the auto-reply's author), the address that bounced, the executive; empty
+    for account-level events such as churn-risk language. ``until`` is the stated
+    return date of an out-of-office; ``contact_email`` a replacement contact named in a
+    departure notice.
+    """
+
+    kind: LifecycleKind
+    evidence: str
+    subject_email: str = ""
+    until: datetime | None = None
+    contact_email: str = ""
+    confidence: float = 1.0
+
+
+# --- Stakeholder graph inputs (issue #4): what tieline.graph consumes -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Stakeholder:
+    """A person as the stakeholder graph sees them.
+
+    ``executive`` is the verdict of a title classifier (``tieline.nlp.titles``) or of
+    config; ``None`` lets the graph apply its own coarse title rules. ``departed_at`` is
+    the date a departure was evidenced (a "no longer with" notice, a permanent bounce).
+    ``role_override`` (champion, economic_buyer, power_user, user) comes from config or
+    the API and beats inference. Automated people (no-reply senders) never engage.
+    """
+
+    id: int
+    name: str
+    internal: bool
+    account: str | None = None
+    title: str = ""
+    executive: bool | None = None
+    departed_at: datetime | None = None
+    departure_evidence: str = ""
+    role_override: str | None = None
+    automated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One stored message, reduced to what relationship scoring needs.
+
+    ``reply_seconds`` is how long the other side took to answer it (``answered_by`` who,
+    when known); ``answered`` is ``False`` for an unanswered message and ``None`` when
+    unknown. ``sentiment`` is the message score in [-1, 1] or ``None`` when not scored.
+    """
+
+    message_id: int
+    channel: Channel
+    sent_at: datetime  # timezone-aware
+    author: int
+    to: tuple[int, ...] = ()
+    cc: tuple[int, ...] = ()
+    thread_id: int | None = None
+    sentiment: float | None = None
+    reply_seconds: float | None = None
+    answered: bool | None = None
+    answered_by: int | None = None
+    automated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFact:
+    """An open item (question, request, commitment) as stored, with its resolution."""
+
+    id: int
+    message_id: int
+    author: int
+    kind: ItemKind
+    owed_by: Side | None
+    asked_at: datetime
+    resolved_at: datetime | None = None
+    due: datetime | None = None

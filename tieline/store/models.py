@@ -151,6 +151,9 @@ class Thread(WorkspaceScoped, Base):
     first_at: Mapped[datetime]
     last_at: Mapped[datetime]
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    # message_count when thread-level signals (latency, item resolution) were last
+    # computed: a thread whose count moved on is scored again.
+    scored_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Message(WorkspaceScoped, Base):
@@ -260,3 +263,56 @@ class SurveyResponse(WorkspaceScoped, Base):
     respondent: Mapped[str | None] = mapped_column(String(320))
     row_key: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class OpenItemRow(WorkspaceScoped, Base):
+    """A question, request or commitment found in a message, and whether it was resolved."""
+
+    __tablename__ = "open_items"
+    __table_args__ = (Index("ix_open_items_workspace_status", "workspace_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # question / request / commitment
+    span: Mapped[str] = mapped_column(Text, default="")
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[int] = mapped_column(Integer, default=0)
+    end: Mapped[int] = mapped_column(Integer, default=0)
+    owed_by: Mapped[str | None] = mapped_column(String(8))  # us / them
+    due_at: Mapped[datetime | None]
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    asked_at: Mapped[datetime]  # the message's sent_at: items age from here
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open / resolved
+    resolution: Mapped[str | None] = mapped_column(String(32))  # reply / delivered / ticket_solved
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    resolved_at: Mapped[datetime | None]
+
+
+class LifecycleEventRow(WorkspaceScoped, Base):
+    """A lifecycle signal (out of office, departure, bounce, churn risk, executive)."""
+
+    __tablename__ = "lifecycle_events"
+    __table_args__ = (Index("ix_lifecycle_events_workspace_kind", "workspace_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    # The person the event is about, when the address is known (the departed, the bounced).
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    subject_email: Mapped[str] = mapped_column(String(320), default="")
+    until: Mapped[datetime | None]
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    occurred_at: Mapped[datetime]  # the evidencing message's sent_at

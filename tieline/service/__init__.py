@@ -29,6 +29,7 @@ from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
 from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
 from tieline.kpi.io import read_revenue, read_surveys
+from tieline.service.scoring import Models, ScoreReport, build_models, score
 from tieline.store import kpi_inputs, people, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
@@ -36,6 +37,10 @@ from tieline.store.directory import PeopleDirectory
 __all__ = [
     "ImportReport",
     "IngestReport",
+    "Models",
+    "ScoreReport",
+    "build_models",
+    "score",
     "compute_kpis",
     "domain_policy",
     "import_revenue",
@@ -328,14 +333,14 @@ def _ingest_tickets_with_csat(
     ws = repo.ensure_workspace(session, settings.workspace)
     index = kpi_inputs.account_index(session, workspace_id=ws)
     rows = []
-    for ticket, (score, requester, day) in sorted(ratings.items()):
+    for ticket, (rating, requester, day) in sorted(ratings.items()):
         domain_name = requester.rpartition("@")[2]
         account_id, account = index.get(domain_name, (None, domain_name))
         # One response per ticket: the rating first stored is kept (a later re-rating
         # of the same ticket does not replace it yet).
         key = hashlib.sha256(f"zendesk\x1f{ticket}".encode()).hexdigest()
         rows.append({"account": account, "account_id": account_id, "on": day, "kind": "csat",
-                     "score": _CSAT_SCORES[score], "scale_max": 5, "respondent": requester,
+                     "score": _CSAT_SCORES[rating], "scale_max": 5, "respondent": requester,
                      "row_key": key})  # fmt: skip
     kpi_inputs.add_surveys(session, workspace_id=ws, rows=rows)
     checkpoint()
