@@ -41,14 +41,18 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
     accounts = json.loads(run(*base, "accounts", "--format", "json"))
     acme = next(a for a in accounts if a["name"] == "Acme Logistics")
     assert set(acme) == {"id", "name", "domains", "people", "messages", "threads",
-                         "last_message_at", "kpi_period", "kpis"}  # fmt: skip
+                         "last_message_at", "kpi_period", "kpis",
+                         # issue 4: health, relationship and flags, as of a date
+                         "as_of", "health", "relationship", "flags", "single_threaded",
+                         "gone_dark", "churn_risk", "departed_champion"}  # fmt: skip
     assert acme["kpis"] == {}  # no revenue or survey data imported
     assert acme["domains"] == ["acme-logistics.com"] and acme["messages"] == 5
 
     people = json.loads(run(*base, "people", "--account", "acme logistics", "--format", "json"))
     assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
     assert set(people[0]) == {"id", "name", "account", "internal", "automated", "title", "emails",
-                              "identities"}  # fmt: skip
+                              "identities", "relationship", "role", "departed",
+                              "departure_evidence", "engaged"}  # fmt: skip
     assert people[0]["identities"] == [
         {"kind": "email", "value": "dana@acme-logistics.com"},
         {"kind": "email", "value": "dana.whitfield@acme-logistics.com"},

@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +50,31 @@ app.add_typer(nlp_app, name="nlp")
 # Piped output (make demo in CI, `| less`) gets room for whole tables instead of 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
+
+
+def _as_of(value: str | None) -> datetime | None:
+    """``--as-of 2026-11-01`` means the end of that day (UTC); a full ISO time is exact."""
+    if value is None:
+        return None
+    from tieline import service
+
+    try:
+        if len(value) == 10:
+            return service.end_of(datetime.fromisoformat(value).date())
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD) or ISO time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Score as of this date (YYYY-MM-DD, end of day UTC) [now]."),
+]
+
+
+# The demo's story ends in mid-November 2026; it is scored as of this day.
+DEMO_DAY = date(2026, 11, 20)
 
 
 class Format(StrEnum):
@@ -334,17 +359,25 @@ def stats(
             out.print(f"  {s['source']}: skipped {n:,} × {reason}")
 
 
-def _accounts_table(accounts: list[domain.Account], title: str) -> Table:
+def _accounts_table(
+    accounts: list[domain.Account], title: str, scored: Mapping[str, Mapping[str, Any]]
+) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    for col in ("id", "account", "domains", "people", "messages", "threads", "last message"):
-        numeric = col in {"id", "people", "messages", "threads"}
+    columns: tuple[str, ...] = (
+        "id", "account", "domains", "people", "messages", "threads", "last message",
+    )  # fmt: skip
+    if scored:
+        columns += ("health", "trend", "rel", "flags")
+    for col in columns:
+        numeric = col in {"id", "people", "messages", "threads", "health", "trend", "rel"}
         table.add_column(
             col,
             justify="right" if numeric else "left",
             no_wrap=col in {"account", "domains", "last message"},
         )
+    colours = {"red": "red", "yellow": "yellow", "green": "green"}
     for a in accounts:
-        table.add_row(
+        row = [
             str(a.id),
             a.name,
             "\n".join(a.domains),
@@ -352,7 +385,23 @@ def _accounts_table(accounts: list[domain.Account], title: str) -> Table:
             str(a.messages),
             str(a.threads),
             a.last_message_at.strftime("%Y-%m-%d") if a.last_message_at else "—",
-        )
+        ]
+        if scored:
+            obj = scored.get(a.name, {})
+            health = obj.get("health") or {}
+            score, band, trend = health.get("score"), health.get("band"), health.get("trend")
+            colour = colours.get(str(band), "dim")
+            row += [
+                f"[{colour}]{score:.0f} {band}[/]" if score is not None else "—",
+                f"{trend:+.0f}" if trend is not None else "—",
+                f"{obj['relationship']['score']}/5" if obj else "—",
+                ", ".join(
+                    k.replace("_", " ")
+                    for k, v in obj.get("flags", {}).items()
+                    if v["raised"] and k != "ghosts"
+                ),  # fmt: skip
+            ]
+        table.add_row(*row)
     return table
 
 
@@ -362,18 +411,32 @@ def accounts(
     kpi_period: Annotated[
         str | None, typer.Option(help="Period of the KPIs shown [default: last month].")
     ] = None,
+    as_of: AsOf = None,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """Customer accounts with their domains, activity counts and headline KPIs."""
+    """Customer accounts: domains, activity, KPIs, health, relationship and flags."""
     from tieline import service
 
     settings = ctx.obj.settings()
+    when = _as_of(as_of)
     with _session(settings) as session:
-        result = service.list_accounts(session=session, settings=settings, kpi_period=kpi_period)
+        result, assessed = service.accounts_with_health(
+            session=session, settings=settings, as_of=when, kpi_period=kpi_period
+        )
     if format is Format.json:
-        _dump([account_json(a) for a in result])
+        _dump([{**account_json(a), "as_of": assessed.as_of.isoformat(),
+                **_scored_account(assessed.accounts.get(a.name))} for a in result])  # fmt: skip
     else:
-        out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
+        title = f"accounts in workspace {settings.workspace}, as of {assessed.as_of:%Y-%m-%d}"
+        out.print(_accounts_table(result, title, assessed.accounts))
+
+
+def _scored_account(obj: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The scored fields of an account; null/false when it has no conversation yet."""
+    if obj is None:
+        return {"health": None, "relationship": None, "flags": {}, "single_threaded": False,
+                "gone_dark": False, "churn_risk": False, "departed_champion": False}  # fmt: skip
+    return dict(obj)
 
 
 people_app = typer.Typer(
@@ -400,9 +463,10 @@ def _people_table(result: list[domain.Person], title: str) -> Table:
 def people(
     ctx: typer.Context,
     account: Annotated[str | None, typer.Option(help="Only people of this account.")] = None,
+    as_of: AsOf = None,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
-    """People with their account and every address they use."""
+    """People with their account, every address they use, role and relationship (1-5)."""
     if ctx.invoked_subcommand is not None:
         return
     from tieline import service
@@ -410,8 +474,13 @@ def people(
     settings = ctx.obj.settings()
     with _session(settings) as session:
         result = service.list_people(session=session, settings=settings, account=account)
+        scored: dict[int, dict[str, Any]] = {}
+        if format is Format.json:
+            scored = service.assess(session=session, settings=settings, as_of=_as_of(as_of)).people
     if format is Format.json:
-        _dump([person_json(p) for p in result])
+        none = {"relationship": None, "role": None, "departed": None,
+                "departure_evidence": None, "engaged": None}  # fmt: skip
+        _dump([{**person_json(p), **scored.get(p.id, none)} for p in result])
         return
     out.print(_people_table(result, f"people in workspace {settings.workspace}"))
 
@@ -625,18 +694,64 @@ def _print_score(report: dict[str, Any]) -> None:
 @app.command()
 def score(
     ctx: typer.Context,
+    as_of: AsOf = None,
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """Score every message not yet scored: sentiment, open items, lifecycle, reply latency.
+    """Score every message not yet scored, then snapshot health as of --as-of.
 
-    Incremental and resumable: batches are committed as they go; a re-run scores only
-    what is new (and re-checks threads that gained messages).
+    Messages: sentiment, open items, lifecycle events, reply latency. Incremental and
+    resumable: batches are committed as they go; a re-run scores only what is new (and
+    re-checks threads that gained messages). Then every account's health, relationship
+    and flags are stored as that day's snapshot (see ``tieline snapshot``).
     """
-    report = _run_score(ctx.obj.settings())
+    settings = ctx.obj.settings()
+    report = _run_score(settings)
+    report["snapshot"] = _snapshot(settings, _as_of(as_of))
     if format is Format.json:
         _dump(report)
     else:
         _print_score(report)
+        _print_snapshot(report["snapshot"])
+
+
+def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
+    from tieline import service
+
+    with _session(settings) as session:
+        result = service.take_snapshot(session=session, settings=settings, as_of=as_of)
+    bands: dict[str, int] = {}
+    for health in result.health.values():
+        key = health.band.value if health.band else "unscored"
+        bands[key] = bands.get(key, 0) + 1
+    flags = {
+        name: sorted(a for a, obj in result.accounts.items() if obj["flags"][name]["raised"])
+        for name in ("single_threaded", "gone_dark", "departed_champion", "churn_risk")
+    }
+    return {"as_of": result.as_of.isoformat(), "accounts": len(result.accounts),
+            "bands": bands, "flags": flags}  # fmt: skip
+
+
+def _print_snapshot(snap: dict[str, Any]) -> None:
+    bands = ", ".join(f"{k} {v}" for k, v in sorted(snap["bands"].items())) or "no accounts"
+    flagged = "; ".join(
+        f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in snap["flags"].items() if v
+    )
+    err.print(f"snapshot as of {snap['as_of'][:10]}: {snap['accounts']} accounts ({bands})"
+              + (f"\n  flags: {flagged}" if flagged else ""))  # fmt: skip
+
+
+@app.command("snapshot")
+def snapshot_command(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Store every account's health, relationship and flags as of --as-of (trends, digests)."""
+    snap = _snapshot(ctx.obj.settings(), _as_of(as_of))
+    if format is Format.json:
+        _dump(snap)
+    else:
+        _print_snapshot(snap)
 
 
 def _stdin_lines() -> Iterator[list[str]]:
@@ -729,12 +844,17 @@ def demo(ctx: typer.Context) -> None:
         use_case = functools.partial(ingest, paths=[path])
         _print_report(_run_ingest(settings, [path], label, use_case))
     _print_score(_run_score(settings))
+    as_of = service.end_of(DEMO_DAY)
+    _print_snapshot(_snapshot(settings, as_of))
     with _session(settings) as session:
-        result = service.list_accounts(session=session, settings=settings)
-    out.print(_accounts_table(result, f"accounts in workspace {settings.workspace}"))
+        result, assessed = service.accounts_with_health(
+            session=session, settings=settings, as_of=as_of
+        )
+    title = f"accounts in workspace {settings.workspace}, as of {DEMO_DAY}"
+    out.print(_accounts_table(result, title, assessed.accounts))
     out.print(
         f"[dim]Explore: tieline --workspace {settings.workspace} people | stats | "
-        "kpis --period 2026 | accounts --format json[/]"
+        f"kpis --period 2026 | accounts --as-of {DEMO_DAY} --format json[/]"
     )
 
 

@@ -29,18 +29,25 @@ from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
 from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
 from tieline.kpi.io import read_revenue, read_surveys
+from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
 from tieline.store import kpi_inputs, people, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
 __all__ = [
+    "Assessment",
     "ImportReport",
     "IngestReport",
     "Models",
     "ScoreReport",
+    "accounts_with_health",
+    "assess",
     "build_models",
+    "end_of",
     "score",
+    "snapshot",
+    "take_snapshot",
     "compute_kpis",
     "domain_policy",
     "import_revenue",
@@ -413,6 +420,38 @@ def list_accounts(
         else a
         for a in accounts
     ]
+
+
+def accounts_with_health(
+    *,
+    session: Session,
+    settings: Settings,
+    as_of: datetime | None = None,
+    kpi_period: str | None = None,
+) -> tuple[list[domain.Account], Assessment]:
+    """Accounts with their KPIs, and health, relationship and flags as of ``as_of``.
+
+    The account's headline KPIs (NPS, CSAT, NRR ...) are offered to the health blend,
+    which weighs those the ``[health]`` configuration gives a weight.
+    """
+    day = (as_of or datetime.now(UTC)).date()
+    accounts = list_accounts(
+        session=session, settings=settings, kpi_period=kpi_period or last_complete_month(day)
+    )
+    kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
+    return accounts, assess(session=session, settings=settings, as_of=as_of, kpis=kpis)
+
+
+def take_snapshot(
+    *, session: Session, settings: Settings, as_of: datetime | None = None
+) -> Assessment:
+    """Store every account's health, relationship and flags as of ``as_of``."""
+    day = (as_of or datetime.now(UTC)).date()
+    accounts = list_accounts(
+        session=session, settings=settings, kpi_period=last_complete_month(day)
+    )
+    kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
+    return snapshot(session=session, settings=settings, as_of=as_of, kpis=kpis)
 
 
 def last_complete_month(today: date | None = None) -> str:

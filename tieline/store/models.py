@@ -316,3 +316,20 @@ class LifecycleEventRow(WorkspaceScoped, Base):
     contact_email: Mapped[str] = mapped_column(String(320), default="")
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     occurred_at: Mapped[datetime]  # the evidencing message's sent_at
+
+
+class AccountSnapshot(WorkspaceScoped, Base):
+    """An account's health, relationship and flags as of one date (weekly by default)."""
+
+    __tablename__ = "account_snapshots"
+    __table_args__ = (UniqueConstraint("workspace_id", "account_id", "on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    on: Mapped[date] = mapped_column(Date, index=True)
+    score: Mapped[float | None] = mapped_column(Float)  # health 0-100
+    band: Mapped[str | None] = mapped_column(String(8))
+    relationship: Mapped[int | None] = mapped_column(Integer)  # 1-5
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the account's JSON object
+    computed_at: Mapped[datetime] = mapped_column(default=_now)

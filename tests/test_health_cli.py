@@ -1,0 +1,67 @@
+"""Health, relationship and flags on the CLI: accounts/people JSON, score --as-of, snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import DATA
+from tieline.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def base(db_url: str, tmp_path: Path) -> list[str]:
+    config = tmp_path / "tieline.toml"
+    config.write_text('internal_domains = ["northwind.io"]\n[nlp]\nsentiment_backend = "vader"\n')
+    return ["--db", db_url, "--workspace", "cs", "--config", str(config)]
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_score_snapshot_accounts_people(base: list[str]) -> None:
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    report = json.loads(run(*base, "score", "--as-of", "2026-11-12", "--format", "json"))
+    assert report["snapshot"]["as_of"].startswith("2026-11-12T23:59:59")
+    assert report["snapshot"]["accounts"] == 1
+    assert report["snapshot"]["flags"]["churn_risk"] == ["Acme Logistics"]
+
+    [acme] = json.loads(run(*base, "accounts", "--as-of", "2026-11-12", "--format", "json"))
+    assert {"health", "relationship", "flags", "single_threaded", "gone_dark", "churn_risk",
+            "departed_champion", "as_of"} <= set(acme)  # fmt: skip
+    health = acme["health"]
+    assert 0 <= health["score"] <= 100 and health["band"] in {"red", "yellow", "green"}
+    assert set(health["components"]) >= {"sentiment", "open_items", "relationship"}
+    assert health["reasons"] and health["trend"] is None  # no earlier snapshot
+    assert acme["churn_risk"] is True and 1 <= acme["relationship"]["score"] <= 5
+
+    later = json.loads(run(*base, "snapshot", "--as-of", "2026-11-19", "--format", "json"))
+    assert later["accounts"] == 1
+    [acme2] = json.loads(run(*base, "accounts", "--as-of", "2026-11-20", "--format", "json"))
+    assert acme2["health"]["trend"] is not None  # against the 2026-11-19 snapshot
+
+    people = json.loads(run(*base, "people", "--as-of", "2026-11-12", "--format", "json"))
+    by_name = {p["name"]: p for p in people}
+    dana = by_name["Dana Whitfield"]
+    assert dana["engaged"] is True and dana["departed"] is None
+    assert dana["role"] in {"champion", "economic_buyer", "power_user", "user"}
+    assert 1 <= dana["relationship"]["score"] <= 5 and dana["relationship"]["reasons"] is not None
+    assert by_name["Sam Ortiz"]["relationship"] is None  # our own people: no strength to us
+
+    table = run(*base, "accounts", "--as-of", "2026-11-12")
+    assert "health" in table and "churn risk" in table
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_bad_as_of_is_a_usage_error(base: list[str]) -> None:
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    result = runner.invoke(app, [*base, "accounts", "--as-of", "last tuesday"])
+    assert result.exit_code == 2 and "not a date" in result.output

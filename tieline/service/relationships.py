@@ -1,0 +1,337 @@
+"""Relationship strength, account flags and customer health, as of a date.
+
+Reads the scored conversations (``tieline score``) as domain values, builds the
+stakeholder graph (:mod:`tieline.graph`), scores people and accounts and blends each
+account's health from its signals. ``assess`` returns JSON-ready objects for the CLI
+and the API; ``snapshot`` stores them per account and date so trends and digests read
+them back instead of recomputing. Re-scoring only some accounts (``account_ids``) loads
+and scores just their people and messages.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tieline import domain
+from tieline.config import Settings
+from tieline.graph.accounts import AccountRelationship, Flag, account_relationships
+from tieline.graph.health import Health, HealthConfig, blend
+from tieline.graph.health_config import config_from_mapping
+from tieline.graph.health_signals import (
+    decayed_mean,
+    engagement,
+    open_items_component,
+    responsiveness_component,
+    sentiment_component,
+)
+from tieline.graph.roles import infer_roles
+from tieline.graph.stakeholders import stakeholder_graph
+from tieline.graph.strength import Strength, person_strength
+from tieline.nlp.titles import executive_title
+from tieline.store import facts
+from tieline.store import repository as repo
+
+__all__ = ["Assessment", "assess", "end_of", "health_config", "snapshot"]
+
+DAY = timedelta(days=1)
+RECENT = 30 * DAY  # engagement: inbound of the last 30 days ...
+BASELINE = 180 * DAY  # ... against the account's own 30-day average over the 180 before
+WINDOW = 90 * DAY  # open items, responsiveness and churn-risk language look back this far
+DEPARTURE_CONFIDENCE = 0.6
+BOUNCE_DEPARTURE_CONFIDENCE = 0.9  # a permanent "user unknown" bounce: the mailbox is gone
+
+
+def end_of(day: date) -> datetime:
+    """The last instant of ``day`` in UTC: ``--as-of 2026-11-01`` includes that day."""
+    return datetime.combine(day, time.max, UTC)
+
+
+def health_config(settings: Settings) -> HealthConfig:
+    try:
+        return config_from_mapping(settings.health)
+    except ValueError as exc:
+        from tieline.errors import ConfigError
+
+        raise ConfigError(f"invalid [health] configuration: {exc}") from exc
+
+
+def _stakeholders(
+    session: Session, ws: int, *, as_of: datetime, account_ids: Sequence[int] | None
+) -> tuple[list[domain.Stakeholder], dict[int, facts.PersonRow]]:
+    rows = facts.people(session, workspace_id=ws, account_ids=account_ids)
+    departed: dict[int, tuple[datetime, str]] = {}
+    executives: set[int] = set()
+    kinds = ("departure", "bounce", "executive")
+    for person, author, kind, evidence, at, confidence, _ in facts.events(
+        session, workspace_id=ws, kinds=kinds, until=as_of
+    ):
+        if kind == "executive":
+            executives.add(person if person is not None else author)
+        elif person is not None and person not in departed:
+            if (kind == "departure" and confidence >= DEPARTURE_CONFIDENCE) or (
+                kind == "bounce" and confidence >= BOUNCE_DEPARTURE_CONFIDENCE
+            ):
+                departed[person] = (at, f"{kind}: {evidence[:300]}")
+    people = [
+        domain.Stakeholder(
+            id=r.id,
+            name=r.name,
+            internal=r.internal,
+            account=r.account,
+            title=r.title,
+            executive=executive_title(r.title) or r.id in executives,
+            departed_at=departed[r.id][0] if r.id in departed else None,
+            departure_evidence=departed[r.id][1] if r.id in departed else "",
+            automated=r.automated,
+        )
+        for r in rows
+    ]
+    return people, {r.id: r for r in rows}
+
+
+@dataclass
+class Assessment:
+    """Everything scored as of one date; JSON-ready per account and per person."""
+
+    as_of: datetime
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by account name
+    people: dict[int, dict[str, Any]] = field(default_factory=dict)  # external people
+    health: dict[str, Health] = field(default_factory=dict)
+    account_ids: dict[str, int] = field(default_factory=dict)
+
+
+def _strength_json(s: Strength) -> dict[str, Any]:
+    return {
+        "score": s.score,
+        "value": round(s.value, 4),
+        "components": {k: round(v, 4) for k, v in s.components.items()},
+        "weights": {k: round(v, 4) for k, v in s.weights.items()},
+        "missing": list(s.missing),
+        "evidence": dict(s.evidence),
+        "reasons": list(s.reasons),
+    }
+
+
+def _flag_json(f: Flag) -> dict[str, Any]:
+    return {"raised": f.raised, "reason": f.reason, "evidence": dict(f.evidence)}
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _hours(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 3600:.1f} h"
+
+
+def _health_inputs(
+    rel: AccountRelationship,
+    *,
+    inbound: list[domain.Interaction],
+    outbound: list[domain.Interaction],
+    owed: list[domain.ItemFact],
+    as_of: datetime,
+    segment_recent: float | None,
+    kpis: Mapping[str, float | None],
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    scores = [(m.sent_at, m.sentiment) for m in inbound if m.sentiment is not None]
+    mean = decayed_mean(scores, as_of=as_of)
+    recent = sum(1 for m in inbound if as_of - m.sent_at <= RECENT)
+    before = [m for m in inbound if RECENT < as_of - m.sent_at <= RECENT + BASELINE]
+    baseline = len(before) / (BASELINE / RECENT) if before else 0.0
+    open_now = [
+        i
+        for i in owed
+        if (i.resolved_at is None or i.resolved_at > as_of) and as_of - i.asked_at <= WINDOW
+    ]
+    ages = [(as_of - i.asked_at).total_seconds() / 86400 for i in open_now]
+    overdue = sum(1 for i in open_now if i.due is not None and i.due < as_of)
+    ours = [m.reply_seconds for m in inbound if m.reply_seconds is not None]
+    theirs = [m.reply_seconds for m in outbound if m.reply_seconds is not None]
+    ours_median, theirs_median = _median(ours), _median(theirs)
+    inputs: dict[str, float | None] = {
+        "sentiment": sentiment_component(mean),
+        "engagement": engagement(recent, baseline, segment_recent),
+        "open_items": open_items_component(ages, overdue=overdue),
+        "responsiveness": responsiveness_component(ours_median, theirs_median),
+        "relationship": rel.value,
+        **{k: v for k, v in kpis.items() if v is not None},
+    }
+    notes = {
+        "sentiment": f"{len(scores)} scored customer messages, decayed mean "
+        + ("—" if mean is None else f"{mean:+.2f}"),
+        "engagement": f"{recent} inbound in the last 30 days vs {baseline:.1f} usual",
+        "open_items": f"{len(open_now)} open owed by us"
+        + (f", oldest {max(ages):.0f} days" if ages else "")
+        + (f", {overdue} overdue" if overdue else ""),
+        "responsiveness": f"we answer in {_hours(ours_median)} (median), "
+        f"they answer in {_hours(theirs_median)}",
+        "relationship": f"{rel.score}/5, {rel.breadth} people at 3 or more",
+    }
+    return inputs, notes
+
+
+def assess(
+    *,
+    session: Session,
+    settings: Settings,
+    as_of: datetime | None = None,
+    account_ids: Sequence[int] | None = None,
+    kpis: Mapping[str, Mapping[str, float | None]] | None = None,
+    trend: bool = True,
+) -> Assessment:
+    """Score people and accounts as of ``as_of`` (default: now); some accounts only."""
+    as_of = as_of or datetime.now(UTC)
+    ws = repo.get_workspace_id(session, settings.workspace)
+    people, rows = _stakeholders(session, ws, as_of=as_of, account_ids=account_ids)
+    interactions = facts.interactions(
+        session, workspace_id=ws, until=as_of, account_ids=account_ids
+    )
+    item_facts = facts.items(session, workspace_id=ws, until=as_of, account_ids=account_ids)
+    G = stakeholder_graph(people, interactions, item_facts, as_of=as_of)
+    names = facts.account_names(session, workspace_id=ws)
+    wanted = sorted(names[a] for a in account_ids) if account_ids is not None else None
+    strengths = person_strength(G, as_of=as_of, accounts=wanted)
+    roles = infer_roles(G, as_of=as_of, accounts=wanted)
+    relationships = account_relationships(G, strengths, as_of=as_of, accounts=wanted)
+
+    by_id = {p.id: p for p in people}
+    account_of = {p.id: p.account for p in people if not p.internal}
+    inbound: dict[str, list[domain.Interaction]] = defaultdict(list)
+    outbound: dict[str, list[domain.Interaction]] = defaultdict(list)
+    message_account: dict[int, str] = {}
+    for m in interactions:
+        if m.automated:
+            continue
+        author = by_id.get(m.author)
+        if author is None or author.automated:
+            continue
+        if not author.internal and author.account:
+            inbound[author.account].append(m)
+            message_account[m.message_id] = author.account
+        else:
+            for acc in {account_of.get(p) for p in (*m.to, *m.cc)} - {None}:
+                assert acc is not None
+                outbound[acc].append(m)
+                message_account.setdefault(m.message_id, acc)
+    owed: dict[str, list[domain.ItemFact]] = defaultdict(list)
+    for it in item_facts:
+        acc = message_account.get(it.message_id)
+        if acc is not None and it.owed_by is domain.Side.US:
+            owed[acc].append(it)
+    churn: dict[str, list[str]] = defaultdict(list)
+    for person, author_id, _, evidence, at, _, _ in facts.events(
+        session, workspace_id=ws, kinds=("churn_risk",), until=as_of
+    ):
+        acc = account_of.get(person if person is not None else author_id)
+        if acc is not None and as_of - at <= WINDOW:
+            churn[acc].append(evidence[:300])
+
+    recents = [sum(1 for m in inbound[a] if as_of - m.sent_at <= RECENT) for a in relationships]
+    segment_recent = statistics.median(recents) if recents else None
+    config = health_config(settings)
+    previous: dict[int, Any] = {}
+    if trend:
+        previous = facts.snapshots(session, workspace_id=ws, before=as_of.date())
+    result = Assessment(as_of=as_of, account_ids={v: k for k, v in names.items()})
+    for name, rel in relationships.items():
+        inputs, notes = _health_inputs(
+            rel,
+            inbound=inbound[name],
+            outbound=outbound[name],
+            owed=owed[name],
+            as_of=as_of,
+            segment_recent=segment_recent or None,
+            kpis=(kpis or {}).get(name, {}),
+        )
+        health = blend(inputs, config.for_segment(None), notes=notes)
+        snap = previous.get(result.account_ids.get(name, -1))
+        if snap is not None and snap.score is not None and health.score is not None:
+            health = replace(health, trend=round(health.score - snap.score, 1))
+        result.health[name] = health
+        flags = {
+            "single_threaded": _flag_json(rel.single_threaded),
+            "gone_dark": _flag_json(rel.gone_dark),
+            "departed_champion": _flag_json(rel.departed_champion),
+            "churn_risk": {
+                "raised": bool(churn[name]),
+                "reason": "churn-risk language in the last 90 days" if churn[name] else "",
+                "evidence": {"quotes": churn[name][-3:]},
+            },
+            "ghosts": _flag_json(rel.ghosts),
+        }
+        result.accounts[name] = {
+            "health": health.to_dict(),
+            "relationship": {
+                "score": rel.score,
+                "value": round(rel.value, 4),
+                "components": {k: round(v, 4) for k, v in rel.components.items()},
+                "weights": dict(rel.weights),
+                "people": rel.people,
+                "breadth": rel.breadth,
+                "executive_covered": rel.executive_covered,
+                "champion": rel.champion,
+                "evidence": dict(rel.evidence),
+            },
+            "flags": flags,
+            **{k: v["raised"] for k, v in flags.items() if k != "ghosts"},
+        }
+    for pid, strength in strengths.items():
+        d = G.nodes[pid]
+        p = by_id[pid]
+        result.people[pid] = {
+            "relationship": _strength_json(strength),
+            "role": roles.get(pid, "user"),
+            "departed": p.departed_at.date().isoformat() if p.departed_at else None,
+            "departure_evidence": p.departure_evidence or None,
+            "engaged": bool(d.get("sent", 0)),
+        }
+    for pid, row in rows.items():  # people the graph never saw (no messages yet)
+        if not row.internal and pid not in result.people and not row.automated:
+            result.people[pid] = {"relationship": None, "role": "user", "departed": None,
+                                  "departure_evidence": None, "engaged": False}  # fmt: skip
+    return result
+
+
+def snapshot(
+    *,
+    session: Session,
+    settings: Settings,
+    as_of: datetime | None = None,
+    kpis: Mapping[str, Mapping[str, float | None]] | None = None,
+) -> Assessment:
+    """Assess every account as of ``as_of`` and store it as that day's snapshot."""
+    result = assess(session=session, settings=settings, as_of=as_of, kpis=kpis)
+    ws = repo.get_workspace_id(session, settings.workspace)
+    rows = []
+    for name, obj in result.accounts.items():
+        health = result.health[name]
+        rows.append(
+            {
+                "account_id": result.account_ids[name],
+                "score": health.score,
+                "band": health.band.value if health.band else None,
+                "relationship": obj["relationship"]["score"],
+                "flags": sorted(k for k, v in obj["flags"].items() if v["raised"]),
+                "payload": _jsonable(obj),
+            }
+        )
+    facts.save_snapshots(session, workspace_id=ws, on=result.as_of.date(), rows=rows)
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
