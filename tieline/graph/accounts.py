@@ -49,7 +49,7 @@ from tieline.graph.stakeholders import DAY, count_in, graph_as_of
 from tieline.graph.strength import WINDOW_DAYS, Strength, person_strength, score_of
 
 if TYPE_CHECKING:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
 __all__ = ["ACCOUNT_WEIGHTS", "AccountRelationship", "Flag", "account_relationships"]
 

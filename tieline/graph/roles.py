@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from tieline.graph.stakeholders import DAY, count_in, graph_as_of
 
 if TYPE_CHECKING:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
 __all__ = ["ROLES", "champion_at", "engagement", "infer_roles", "looks_executive"]
 

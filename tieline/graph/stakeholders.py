@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from tieline.domain import Channel, Interaction, ItemFact, Side, Stakeholder
 
 if TYPE_CHECKING:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
 __all__ = [
     "account_subgraph",

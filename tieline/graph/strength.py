@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from tieline.graph.stakeholders import DAY, channels_of, count_in, graph_as_of
 
 if TYPE_CHECKING:
-    import networkx as nx  # type: ignore[import-untyped]
+    import networkx as nx
 
 __all__ = [
     "CUT_POINTS",
