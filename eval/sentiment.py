@@ -20,9 +20,13 @@ import csv
 import email
 import random
 import re
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_sentiment import macro as _macro  # noqa: E402  (the sibling training script)
 
 from tieline.config import NlpSettings
 from tieline.nlp.alerts import PRESETS, worst_sentence
@@ -31,22 +35,16 @@ from tieline.nlp.sentiment import SentenceModel, score_texts
 from tieline.service.scoring import build_models
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-LABEL = {"negative": 0, "neutral": 1, "positive": 2}
-EXTREME_TONES = {"4,16", "4,19", "4,17"}
 
 
 def macro(gold: Sequence[int], pred: Sequence[int], labels: Sequence[int]) -> tuple[float, float]:
-    """(macro recall, macro F1) over ``labels``."""
-    recalls, f1s = [], []
-    for c in labels:
-        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p == c)
-        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p != c)
-        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != c and p == c)
-        r = tp / (tp + fn) if tp + fn else 0.0
-        p_ = tp / (tp + fp) if tp + fp else 0.0
-        recalls.append(r)
-        f1s.append(2 * p_ * r / (p_ + r) if p_ + r else 0.0)
-    return sum(recalls) / len(recalls), sum(f1s) / len(f1s)
+    """(macro recall, macro F1) over ``labels``: the training script's own metric."""
+    m = _macro(list(gold), list(pred), tuple(labels))
+    return m["macro_recall"], m["macro_f1"]
+
+
+LABEL = {"negative": 0, "neutral": 1, "positive": 2}
+EXTREME_TONES = {"4,16", "4,19", "4,17"}
 
 
 def tweeteval(data: Path) -> tuple[list[str], list[int]]:
