@@ -65,3 +65,31 @@ def test_bad_as_of_is_a_usage_error(base: list[str]) -> None:
     run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
     result = runner.invoke(app, [*base, "accounts", "--as-of", "last tuesday"])
     assert result.exit_code == 2 and "not a date" in result.output
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_kpi_can_be_weighted_into_health(base: list[str], tmp_path: Path) -> None:
+    """Issue 7: NPS from imported surveys as a health component with its own weight."""
+    config = Path(base[base.index("--config") + 1])
+    config.write_text(
+        config.read_text() + "[health.weights]\nsentiment = 20\nengagement = 20\nopen_items = 15\n"
+        "responsiveness = 15\nrelationship = 30\nnps = 25\n"
+    )
+    surveys = tmp_path / "nps.csv"
+    surveys.write_text(
+        "account,date,kind,score\n"
+        + "".join(
+            f"acme-logistics.com,2026-10-{d:02d},nps,{s}\n"
+            for d, s in [(1, 10), (2, 9), (3, 9), (4, 6), (5, 8)]
+        )  # fmt: skip
+    )
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    run(*base, "import", "surveys", str(surveys))
+    [acme] = json.loads(run(*base, "accounts", "--as-of", "2026-11-12", "--format", "json"))
+    nps = acme["health"]["components"]["nps"]
+    assert nps["raw"] == pytest.approx(40.0)  # 3 promoters, 1 detractor of 5
+    assert nps["value"] == pytest.approx(0.7)  # -100..100 onto 0..1
+    # Not scored yet: no sentiment or latency, so their weight is spread over the rest.
+    assert set(acme["health"]["missing"]) == {"sentiment", "responsiveness"}
+    assert nps["share"] == pytest.approx(100 * 25 / (20 + 15 + 30 + 25))
+    assert acme["kpis"]["nps"] == pytest.approx(40.0)
