@@ -52,7 +52,7 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
     assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
     assert set(people[0]) == {"id", "name", "account", "internal", "automated", "title", "emails",
                               "identities", "relationship", "role", "departed",
-                              "departure_evidence", "engaged"}  # fmt: skip
+                              "departure_evidence", "engaged", "relationships"}  # fmt: skip
     assert people[0]["identities"] == [
         {"kind": "email", "value": "dana@acme-logistics.com"},
         {"kind": "email", "value": "dana.whitfield@acme-logistics.com"},

@@ -93,3 +93,25 @@ def test_a_kpi_can_be_weighted_into_health(base: list[str], tmp_path: Path) -> N
     assert set(acme["health"]["missing"]) == {"sentiment", "responsiveness"}
     assert nps["share"] == pytest.approx(100 * 25 / (20 + 15 + 30 + 25))
     assert acme["kpis"]["nps"] == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_roles_and_segments_from_config_and_pair_strength(base: list[str]) -> None:
+    config = Path(base[base.index("--config") + 1])
+    config.write_text(
+        config.read_text()
+        + '[[accounts]]\nname = "Acme Logistics"\ndomains = ["acme-logistics.com"]\n'
+        'segment = "enterprise"\n'
+        '[roles]\n"lee.park@acme-logistics.com" = "economic_buyer"\n'
+        "[health.segments.enterprise.weights]\nrelationship = 3\nopen_items = 1\n"
+    )
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    [acme] = json.loads(run(*base, "accounts", "--as-of", "2026-11-12", "--format", "json"))
+    shares = {k: c["share"] for k, c in acme["health"]["components"].items()}
+    assert shares == {"relationship": 75.0, "open_items": 25.0}  # the segment's weights
+    people = {p["name"]: p for p in json.loads(run(*base, "people", "--as-of", "2026-11-12",
+                                                   "--format", "json"))}  # fmt: skip
+    assert people["Lee Park"]["role"] == "economic_buyer"  # set by hand
+    [pair] = people["Dana Whitfield"]["relationships"]
+    assert pair["name"] == "Sam Ortiz" and 1 <= pair["score"] <= 5
+    assert pair["evidence"]["messages_in"] == 1 and pair["evidence"]["messages_out"] == 2

@@ -476,10 +476,14 @@ def people(
         result = service.list_people(session=session, settings=settings, account=account)
         scored: dict[int, dict[str, Any]] = {}
         if format is Format.json:
-            scored = service.assess(session=session, settings=settings, as_of=_as_of(as_of)).people
+            scored = service.assess(
+                session=session, settings=settings, as_of=_as_of(as_of), pairs=True
+            ).people
     if format is Format.json:
-        none = {"relationship": None, "role": None, "departed": None,
-                "departure_evidence": None, "engaged": None}  # fmt: skip
+        none: dict[str, Any] = {"relationship": None, "role": None, "departed": None,
+                "departure_evidence": None, "engaged": None, "relationships": []}  # fmt: skip
+        for obj in scored.values():
+            obj.setdefault("relationships", [])
         _dump([{**person_json(p), **scored.get(p.id, none)} for p in result])
         return
     out.print(_people_table(result, f"people in workspace {settings.workspace}"))

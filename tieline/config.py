@@ -54,6 +54,8 @@ class AccountConfig(BaseModel):
 
     name: str
     domains: list[str] = Field(min_length=1)
+    # The health-score segment whose weights apply ([health.segments.<name>]).
+    segment: str | None = None
 
     @field_validator("domains")
     @classmethod
@@ -120,6 +122,11 @@ class Settings(BaseSettings):
     # Health-score weights, bands, point tables and segments; validated by
     # tieline.graph.health.model_from_mapping (format: docs/health.md).
     health: dict[str, Any] = Field(default_factory=dict)
+    # Stakeholder roles set by hand (email -> champion | economic_buyer | power_user |
+    # user); they beat the roles inferred from titles and behaviour.
+    roles: dict[str, Literal["champion", "economic_buyer", "power_user", "user"]] = Field(
+        default_factory=dict
+    )
     # Live pulls. Secrets come from the environment (TIELINE_SLACK_TOKEN ...) or
     # the config file; SecretStr keeps them out of reprs and logs.
     slack_token: SecretStr | None = None

@@ -33,7 +33,7 @@ from tieline.graph.health_signals import (
 )
 from tieline.graph.roles import infer_roles
 from tieline.graph.stakeholders import stakeholder_graph
-from tieline.graph.strength import Strength, person_strength
+from tieline.graph.strength import Strength, pair_strength, person_strength
 from tieline.nlp.titles import executive_title
 from tieline.store import facts
 from tieline.store import repository as repo
@@ -63,9 +63,15 @@ def health_config(settings: Settings) -> HealthConfig:
 
 
 def _stakeholders(
-    session: Session, ws: int, *, as_of: datetime, account_ids: Sequence[int] | None
+    session: Session,
+    ws: int,
+    *,
+    as_of: datetime,
+    account_ids: Sequence[int] | None,
+    roles: Mapping[str, str],
 ) -> tuple[list[domain.Stakeholder], dict[int, facts.PersonRow]]:
     rows = facts.people(session, workspace_id=ws, account_ids=account_ids)
+    override = {r.id: roles[e] for r in rows for e in r.emails if e in roles}
     departed: dict[int, tuple[datetime, str]] = {}
     executives: set[int] = set()
     kinds = ("departure", "bounce", "executive")
@@ -89,6 +95,7 @@ def _stakeholders(
             executive=executive_title(r.title) or r.id in executives,
             departed_at=departed[r.id][0] if r.id in departed else None,
             departure_evidence=departed[r.id][1] if r.id in departed else "",
+            role_override=override.get(r.id),
             automated=r.automated,
         )
         for r in rows
@@ -186,11 +193,19 @@ def assess(
     account_ids: Sequence[int] | None = None,
     kpis: Mapping[str, Mapping[str, float | None]] | None = None,
     trend: bool = True,
+    pairs: bool = False,
 ) -> Assessment:
-    """Score people and accounts as of ``as_of`` (default: now); some accounts only."""
+    """Score people and accounts as of ``as_of`` (default: now); some accounts only.
+
+    With ``pairs``, each external person also gets ``relationships``: the strength of
+    each (our person, them) pair, strongest first.
+    """
     as_of = as_of or datetime.now(UTC)
     ws = repo.get_workspace_id(session, settings.workspace)
-    people, rows = _stakeholders(session, ws, as_of=as_of, account_ids=account_ids)
+    roles_by_email = {e.lower(): role for e, role in settings.roles.items()}
+    people, rows = _stakeholders(
+        session, ws, as_of=as_of, account_ids=account_ids, roles=roles_by_email
+    )
     interactions = facts.interactions(
         session, workspace_id=ws, until=as_of, account_ids=account_ids
     )
@@ -237,6 +252,7 @@ def assess(
     recents = [sum(1 for m in inbound[a] if as_of - m.sent_at <= RECENT) for a in relationships]
     segment_recent = statistics.median(recents) if recents else None
     config = health_config(settings)
+    segments = {a.name: a.segment for a in settings.accounts if a.segment}
     previous: dict[int, Any] = {}
     if trend:
         previous = facts.snapshots(session, workspace_id=ws, before=as_of.date())
@@ -251,7 +267,7 @@ def assess(
             segment_recent=segment_recent or None,
             kpis=(kpis or {}).get(name, {}),
         )
-        health = blend(inputs, config.for_segment(None), notes=notes)
+        health = blend(inputs, config.for_segment(segments.get(name)), notes=notes)
         snap = previous.get(result.account_ids.get(name, -1))
         if snap is not None and snap.score is not None and health.score is not None:
             health = replace(health, trend=round(health.score - snap.score, 1))
@@ -293,6 +309,14 @@ def assess(
             "departure_evidence": p.departure_evidence or None,
             "engaged": bool(d.get("sent", 0)),
         }
+    if pairs:
+        for (ours, theirs), st in sorted(
+            pair_strength(G, as_of=as_of, accounts=wanted).items(), key=lambda kv: -kv[1].value
+        ):
+            if theirs in result.people:
+                result.people[theirs].setdefault("relationships", []).append(
+                    {"with": ours, "name": by_id[ours].name, **_strength_json(st)}
+                )
     for pid, row in rows.items():  # people the graph never saw (no messages yet)
         if not row.internal and pid not in result.people and not row.automated:
             result.people[pid] = {"relationship": None, "role": "user", "departed": None,

@@ -21,6 +21,7 @@ from tieline import domain
 from tieline.store.models import (
     Account,
     AccountSnapshot,
+    Identity,
     LifecycleEventRow,
     Message,
     MessageRecipient,
@@ -55,6 +56,7 @@ class PersonRow:
     title: str
     account_id: int | None
     account: str | None
+    emails: tuple[str, ...] = ()
 
 
 def account_names(session: Session, *, workspace_id: int) -> dict[int, str]:
@@ -75,8 +77,24 @@ def people(
     )
     if account_ids is not None:
         query = query.where(or_(Person.internal, Person.account_id.in_(account_ids)))
+    emails: dict[int, list[str]] = defaultdict(list)
+    for person_id, value in session.execute(
+        select(Identity.person_id, Identity.value).where(
+            Identity.workspace_id == workspace_id, Identity.kind == "email"
+        )
+    ):
+        emails[person_id].append(value)
     return [
-        PersonRow(p.id, p.name, p.internal, p.automated, p.title, p.account_id, name)
+        PersonRow(
+            p.id,
+            p.name,
+            p.internal,
+            p.automated,
+            p.title,
+            p.account_id,
+            name,
+            tuple(emails.get(p.id, ())),
+        )  # fmt: skip
         for p, name in session.execute(query)
     ]
 
