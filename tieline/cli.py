@@ -862,6 +862,57 @@ def demo(ctx: typer.Context) -> None:
     )
 
 
+keys_app = typer.Typer(help="API keys: each bound to one workspace.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="What the key is for (shown in keys list).")] = "",
+) -> None:
+    """Create an API key for the workspace and print it once (only its hash is stored)."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        key, info = service.create_api_key(session=session, settings=settings, name=name)
+    err.print(
+        f"key {info.id} for workspace {settings.workspace}; store it now, it is not shown again:"
+    )
+    sys.stdout.write(key + "\n")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key id.")]
+) -> None:
+    """Revoke an API key: requests with it get 401 from now on."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        info = service.revoke_api_key(session=session, settings=settings, key_id=key_id)
+    err.print(f"revoked key {info.id} ({info.prefix}…)")
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context) -> None:
+    """The workspace's API keys (prefix, name, created, revoked)."""
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        keys = service.list_api_keys(session=session, settings=settings)
+    table = Table(title=f"API keys of workspace {settings.workspace}")
+    for col in ("id", "prefix", "name", "created", "revoked"):
+        table.add_column(col)
+    for k in keys:
+        table.add_row(str(k.id), k.prefix + "…", k.name, f"{k.created_at:%Y-%m-%d %H:%M}",
+                      f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "")  # fmt: skip
+    out.print(table)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,

@@ -11,12 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from tieline import __version__
+from tieline.api import errors
 from tieline.config import Settings, get_settings
-from tieline.errors import TielineError
 
 __all__ = ["create_app"]
 
@@ -38,15 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="Tieline", version=__version__, lifespan=lifespan)
-
-    @app.exception_handler(TielineError)
-    async def _problem(request: Request, exc: TielineError) -> JSONResponse:
-        return JSONResponse(
-            {"type": "about:blank", "title": type(exc).__name__, "status": exc.status_code,
-             "detail": exc.message},
-            status_code=exc.status_code,
-            media_type="application/problem+json",
-        )  # fmt: skip
+    errors.install(app)
 
     @app.get("/healthz", tags=["meta"])
     def healthz(request: Request) -> dict[str, Any]:

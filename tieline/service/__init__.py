@@ -31,7 +31,7 @@ from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute
 from tieline.kpi.io import read_revenue, read_surveys
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
-from tieline.store import kpi_inputs, people, queries
+from tieline.store import api_keys, kpi_inputs, people, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
@@ -42,6 +42,11 @@ __all__ = [
     "Models",
     "ScoreReport",
     "accounts_with_health",
+    "authenticate",
+    "create_api_key",
+    "list_api_keys",
+    "revoke_api_key",
+    "workspace_name",
     "assess",
     "build_models",
     "end_of",
@@ -452,6 +457,33 @@ def take_snapshot(
     )
     kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
     return snapshot(session=session, settings=settings, as_of=as_of, kpis=kpis)
+
+
+def create_api_key(
+    *, session: Session, settings: Settings, name: str = ""
+) -> tuple[str, api_keys.KeyInfo]:
+    """A new API key bound to the settings' workspace (created if new); shown once."""
+    ws = repo.ensure_workspace(session, settings.workspace)
+    return api_keys.create_key(session, workspace_id=ws, name=name)
+
+
+def revoke_api_key(*, session: Session, settings: Settings, key_id: int) -> api_keys.KeyInfo:
+    ws = repo.get_workspace_id(session, settings.workspace)
+    return api_keys.revoke_key(session, workspace_id=ws, key_id=key_id)
+
+
+def list_api_keys(*, session: Session, settings: Settings) -> list[api_keys.KeyInfo]:
+    ws = repo.get_workspace_id(session, settings.workspace)
+    return api_keys.list_keys(session, workspace_id=ws)
+
+
+def authenticate(*, session: Session, key: str) -> api_keys.KeyInfo | None:
+    """The workspace an API key belongs to (None for unknown or revoked keys)."""
+    return api_keys.resolve_key(session, key)
+
+
+def workspace_name(*, session: Session, workspace_id: int) -> str:
+    return repo.workspace_name(session, workspace_id)
 
 
 def last_complete_month(today: date | None = None) -> str:

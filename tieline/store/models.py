@@ -333,3 +333,18 @@ class AccountSnapshot(WorkspaceScoped, Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the account's JSON object
     computed_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class ApiKey(WorkspaceScoped, Base):
+    """An API key of one workspace; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("key_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, to recognise it
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]

@@ -36,6 +36,7 @@ __all__ = [
     "rethread",
     "save_sync_state",
     "sync_state",
+    "workspace_name",
 ]
 
 # Core tables for the bulk paths: executemany without the ORM's per-row work.
@@ -80,6 +81,13 @@ def get_workspace_id(session: Session, name: str) -> int:
     if ws is None:
         raise NotFound(f"workspace {name!r} does not exist; ingest something into it first")
     return ws
+
+
+def workspace_name(session: Session, workspace_id: int) -> str:
+    name = session.scalar(select(Workspace.name).where(Workspace.id == workspace_id))
+    if name is None:
+        raise NotFound(f"no workspace {workspace_id}")
+    return name
 
 
 def ensure_source(session: Session, *, workspace_id: int, kind: str, name: str) -> int:
