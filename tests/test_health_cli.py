@@ -55,6 +55,9 @@ def test_score_snapshot_accounts_people(base: list[str]) -> None:
     assert dana["role"] in {"champion", "economic_buyer", "power_user", "user"}
     assert 1 <= dana["relationship"]["score"] <= 5 and dana["relationship"]["reasons"] is not None
     assert by_name["Sam Ortiz"]["relationship"] is None  # our own people: no strength to us
+    # Lee answered Sam's question (s5 -> s6): the answer is credited to Lee, the person.
+    lee = by_name["Lee Park"]["relationship"]
+    assert lee["evidence"]["answered"] == 1 and lee["components"]["responsiveness"] > 0
 
     table = run(*base, "accounts", "--as-of", "2026-11-12")
     assert "health" in table and "churn risk" in table

@@ -253,9 +253,11 @@ def assess(
     segment_recent = statistics.median(recents) if recents else None
     config = health_config(settings)
     segments = {a.name: a.segment for a in settings.accounts if a.segment}
-    previous: dict[int, Any] = {}
+    previous: dict[int, float | None] = {}
     if trend:
-        previous = facts.snapshots(session, workspace_id=ws, before=as_of.date())
+        previous = facts.previous_scores(
+            session, workspace_id=ws, before=as_of.date(), account_ids=account_ids
+        )
     result = Assessment(as_of=as_of, account_ids={v: k for k, v in names.items()})
     for name, rel in relationships.items():
         inputs, notes = _health_inputs(
@@ -268,9 +270,9 @@ def assess(
             kpis=(kpis or {}).get(name, {}),
         )
         health = blend(inputs, config.for_segment(segments.get(name)), notes=notes)
-        snap = previous.get(result.account_ids.get(name, -1))
-        if snap is not None and snap.score is not None and health.score is not None:
-            health = replace(health, trend=round(health.score - snap.score, 1))
+        before = previous.get(result.account_ids.get(name, -1))
+        if before is not None and health.score is not None:
+            health = replace(health, trend=round(health.score - before, 1))
         result.health[name] = health
         flags = {
             "single_threaded": _flag_json(rel.single_threaded),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from tieline import domain
@@ -39,6 +39,7 @@ __all__ = [
     "interactions",
     "items",
     "people",
+    "previous_scores",
     "save_snapshots",
     "snapshots",
 ]
@@ -130,13 +131,20 @@ def events(
 
 
 def _messages_of(query: _S, account_ids: Sequence[int] | None) -> _S:
-    """Restrict a query over ``Message`` to messages the accounts' people take part in."""
+    """Restrict a query over ``Message`` to messages the accounts' people take part in.
+
+    The message ids are found first (by author, and by recipient), so the database walks
+    the accounts' messages instead of testing every message of the workspace.
+    """
     if account_ids is None:
         return query
     theirs = select(Person.id).where(Person.account_id.in_(account_ids))
-    named = select(MessageRecipient.message_id).where(MessageRecipient.person_id.in_(theirs))
+    ids = union(
+        select(Message.id).where(Message.author_id.in_(theirs)),
+        select(MessageRecipient.message_id).where(MessageRecipient.person_id.in_(theirs)),
+    )
     q: Any = query
-    return cast(_S, q.where(or_(Message.author_id.in_(theirs), Message.id.in_(named))))
+    return cast(_S, q.where(Message.id.in_(ids)))
 
 
 def interactions(
@@ -186,9 +194,21 @@ def interactions(
     )
     for message_id, person_id, kind in session.execute(recipients):
         (cc if kind == "cc" else to)[message_id].append(person_id)
+    # The reply score names the answering *message*; the graph credits its author.
+    author_of = {r[0]: r[3] for r in rows}
+    answers = {
+        d["answered_by"] for *_, d in rows if d is not None and d.get("answered_by") is not None
+    }
+    missing = sorted(answers - author_of.keys())
+    for i in range(0, len(missing), 500):
+        found = session.execute(
+            select(Message.id, Message.author_id).where(Message.id.in_(missing[i : i + 500]))
+        )
+        author_of.update((message_id, author_id) for message_id, author_id in found)
     out = []
     for mid, kind, at, author, thread, automated, score, seconds, details in rows:
-        answered_by = (details or {}).get("answered_by") if details is not None else None
+        answer = (details or {}).get("answered_by") if details is not None else None
+        answered_by = author_of.get(answer) if answer is not None else None
         out.append(
             domain.Interaction(
                 message_id=mid,
@@ -271,6 +291,24 @@ def save_snapshots(
             insert(AccountSnapshot),
             [{"workspace_id": workspace_id, "on": on, **r} for r in rows],
         )
+
+
+def previous_scores(
+    session: Session, *, workspace_id: int, before: date, account_ids: Sequence[int] | None = None
+) -> dict[int, float | None]:
+    """Per account: the health score of its latest snapshot strictly before ``before``."""
+    latest = select(AccountSnapshot.account_id, func.max(AccountSnapshot.on).label("on")).where(
+        AccountSnapshot.workspace_id == workspace_id, AccountSnapshot.on < before
+    )
+    if account_ids is not None:
+        latest = latest.where(AccountSnapshot.account_id.in_(account_ids))
+    sub = latest.group_by(AccountSnapshot.account_id).subquery()
+    rows = session.execute(
+        select(AccountSnapshot.account_id, AccountSnapshot.score).join(
+            sub, (sub.c.account_id == AccountSnapshot.account_id) & (sub.c.on == AccountSnapshot.on)
+        )
+    )
+    return {account_id: score for account_id, score in rows}
 
 
 def snapshots(

@@ -161,6 +161,8 @@ class Message(WorkspaceScoped, Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "source_id", "external_id"),
         Index("ix_messages_workspace_sent", "workspace_id", "sent_at"),
+        # What changed since the last run: re-scoring only the accounts it touched.
+        Index("ix_messages_workspace_ingested", "workspace_id", "ingested_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
