@@ -117,3 +117,23 @@ def test_score_is_incremental_when_a_thread_grows(
     reply = _scores(session, "reply")
     assert reply[ids["s6"]].details["answered_by"] == ids["s7"]  # re-checked with the new reply
     assert reply[ids["s6"]].value == 17 * 3600.0
+
+
+def test_a_ticket_is_a_request_we_owe_until_it_is_solved(
+    session: Session, make_settings: MakeSettings
+) -> None:
+    settings = make_settings()
+    export = DATA / "tickets" / "zendesk_export.json"
+    service.ingest_zendesk(session=session, settings=settings, paths=[export])
+    service.score(session=session, settings=settings, models=MODELS)
+    session.commit()
+    tickets = {
+        i.span: i
+        for i in session.scalars(select(OpenItemRow))
+        if i.span.startswith(service.scoring.TICKET_SPAN)
+    }
+    solved = tickets["ticket: Shipment sync failing since Monday"]
+    assert (solved.owed_by, solved.status, solved.resolution) == ("us", "resolved", "ticket_solved")
+    # Resolution time is the ticket's own solve time (metric_set.solved_at), not a reply.
+    assert solved.resolved_at == datetime(2026, 3, 3, 16, 40, tzinfo=UTC)
+    assert solved.asked_at == datetime(2026, 3, 2, 9, 14, tzinfo=UTC)

@@ -10,7 +10,7 @@ nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import time as dtime
@@ -32,6 +32,10 @@ from tieline.store import signals
 __all__ = ["Models", "ScoreReport", "build_models", "business_hours", "score"]
 
 PACKAGED_ADAPTER = Path(__file__).resolve().parents[1] / "nlp" / "models" / "sentiment"
+
+
+# The span of the item a customer's ticket stands for: it is resolved only by the ticket.
+TICKET_SPAN = "ticket: "
 
 
 def _nothing() -> None:
@@ -169,7 +173,7 @@ def _ticket_item(m: signals.MessageToScore) -> list[domain.OpenItem]:
     return [
         domain.OpenItem(
             kind=domain.ItemKind.REQUEST,
-            span=f"ticket: {subject}",
+            span=f"{TICKET_SPAN}{subject}",
             sentence=subject,
             start=0,
             end=0,
@@ -177,6 +181,18 @@ def _ticket_item(m: signals.MessageToScore) -> list[domain.OpenItem]:
             confidence=1.0,
         )
     ]
+
+
+def _solved_at(attributes: Mapping[str, Any]) -> datetime | None:
+    """A ticket's ``solved_at`` (ticket exports keep it on each comment), when it parses."""
+    value = attributes.get("solved_at") or attributes.get("resolved_at")
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _thread_signals(
@@ -236,17 +252,32 @@ def _thread_signals(
             )
         if not stored_id:
             continue
-        statuses += [
-            signals.ItemStatus(
-                item_id=stored_id[id(st.item)],
-                status=st.status,
-                resolution=st.reason,
-                resolved_by=int(st.resolved_by) if st.resolved_by is not None else None,
-                resolved_at=st.resolved_at,
+        last = members[-1]
+        solved = str(last.attributes.get("status", "")).lower() in ("solved", "closed")
+        solved_at = (_solved_at(last.attributes) or last.sent_at) if solved else None
+        for st in open_items.track_resolution(thread, as_of=as_of):
+            if id(st.item) not in stored_id:
+                continue
+            if st.item.span.startswith(TICKET_SPAN):  # open until the ticket is solved
+                statuses.append(
+                    signals.ItemStatus(
+                        item_id=stored_id[id(st.item)],
+                        status="resolved" if solved else "open",
+                        resolution="ticket_solved" if solved else None,
+                        resolved_by=last.id if solved else None,
+                        resolved_at=solved_at,
+                    )
+                )
+                continue
+            statuses.append(
+                signals.ItemStatus(
+                    item_id=stored_id[id(st.item)],
+                    status=st.status,
+                    resolution=st.reason,
+                    resolved_by=int(st.resolved_by) if st.resolved_by is not None else None,
+                    resolved_at=st.resolved_at,
+                )
             )
-            for st in open_items.track_resolution(thread, as_of=as_of)
-            if id(st.item) in stored_id
-        ]
     return latencies, statuses
 
 
