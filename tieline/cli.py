@@ -913,6 +913,60 @@ def keys_list(ctx: typer.Context) -> None:
     out.print(table)
 
 
+class DigestFormat(StrEnum):
+    md = "md"
+    html = "html"
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week YYYY-Www [default: the last complete week].")
+    ] = None,
+    format: Annotated[DigestFormat, typer.Option("--format", "-f")] = DigestFormat.md,
+    owner: Annotated[
+        str | None, typer.Option(help="Only the accounts of this owner (CSM e-mail).")
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(help="Web address the links point to.")
+    ] = "http://127.0.0.1:8000",
+    send_to: Annotated[
+        list[str] | None, typer.Option("--send-to", help="E-mail it (text + HTML) to them.")
+    ] = None,
+    smtp_host: Annotated[str, typer.Option(help="SMTP server.")] = "localhost",
+    smtp_port: Annotated[int, typer.Option(help="SMTP port.")] = 25,
+    sender: Annotated[str, typer.Option("--from", help="From address.")] = "tieline@localhost",
+    starttls: Annotated[bool, typer.Option(help="Use STARTTLS.")] = False,
+) -> None:
+    """The weekly digest: what got worse per account, worst first, with quotes and links."""
+    from tieline.service import digest as use_case
+    from tieline.service import digest_render, mailer
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        result = use_case.build_digest(
+            session=session,
+            settings=settings,
+            week=use_case.parse_week(week) if week else None,
+            owner=owner,
+            base_url=base_url,
+        )
+    if format is DigestFormat.json:
+        _dump(result)
+    else:
+        sys.stdout.write(digest_render.render(result, format.value))
+    if send_to:
+        mailer.send(
+            host=smtp_host, port=smtp_port, sender=sender, to=send_to, starttls=starttls,
+            subject=digest_render.subject(result), text=digest_render.render_text(result),
+            html=digest_render.render_html(result),
+        )  # fmt: skip
+        err.print(f"sent the {result['week']} digest to {', '.join(send_to)}")
+
+
 @app.command()
 def serve(
     ctx: typer.Context,

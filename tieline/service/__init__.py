@@ -621,3 +621,37 @@ def compute_kpis(
         for r in kpi_inputs.survey_rows(session, workspace_id=ws)
     ]
     return compute_all(movements, period=period, by=by, surveys=surveys)
+
+
+# The API's read and update use cases (tieline/service/views.py).
+from tieline.service.views import (  # noqa: E402
+    AccountSort,
+    InvalidHealthConfig,
+    Page,
+    account_detail,
+    account_history,
+    account_messages,
+    account_page,
+    account_stakeholders,
+    get_health_config,
+    open_items_page,
+    people_page,
+    person_detail,
+    update_health_config,
+)
+
+__all__ += [
+    "AccountSort",
+    "InvalidHealthConfig",
+    "Page",
+    "account_detail",
+    "account_history",
+    "account_messages",
+    "account_page",
+    "account_stakeholders",
+    "get_health_config",
+    "open_items_page",
+    "people_page",
+    "person_detail",
+    "update_health_config",
+]

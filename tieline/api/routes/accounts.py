@@ -1,0 +1,111 @@
+"""``/v1/accounts``: the list (filters, sort, cursor pages), detail, stakeholders, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from tieline import service
+from tieline.api import schemas
+from tieline.api.deps import CallerDep, SessionDep
+from tieline.api.routes._common import (
+    AsOf,
+    Cursor,
+    Id,
+    Limit,
+    decode_cursor,
+    encode_cursor,
+    problems,
+)
+
+router = APIRouter(prefix="/accounts", tags=["accounts"])
+
+Sort = Literal["health", "-health", "name", "-name", "relationship", "-relationship"]
+AccountId = Annotated[int, Id("account")]
+
+
+@router.get(
+    "",
+    response_model=schemas.AccountPage,
+    summary="List accounts with their latest health",
+    description="Every account of the workspace with the health score, band, trend, "
+    "relationship (1-5) and raised flags of its latest snapshot (accounts never "
+    "snapshotted have `health: null` and sort last). `sort=health` puts the weakest "
+    "first; ties break by id. Pages are keyset cursors: pass `next` back as `cursor`.",
+    responses=problems(401, 422, 429),
+)
+def list_accounts(
+    session: SessionDep,
+    caller: CallerDep,
+    band: Annotated[schemas.Band | None, Query(description="only this health band")] = None,
+    flag: Annotated[schemas.FlagName | None, Query(description="only with this flag")] = None,
+    sort: Annotated[Sort, Query(description="sort order; `-` descends")] = "health",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.AccountPage:
+    types = (str, int) if sort.lstrip("-") == "name" else (float, int)
+    after = decode_cursor(cursor, f"a{sort}", types) if cursor else None
+    page = service.account_page(
+        session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
+        after=(after[0], after[1]) if after else None, limit=limit,
+    )  # fmt: skip
+    return schemas.AccountPage.model_validate(
+        {"results": page.results,
+         "next": encode_cursor(f"a{sort}", page.next_key) if page.next_key else None}
+    )  # fmt: skip
+
+
+@router.get(
+    "/{account_id}",
+    response_model=schemas.AccountDetail,
+    summary="One account: health, relationship, flags and reasons",
+    description="The latest stored snapshot (health with components and reasons, account "
+    "relationship with evidence, flags with evidence) plus domains and activity counts. "
+    "With `as_of` the health is computed live as of the end of that day instead.",
+    responses=problems(401, 404, 422, 429),
+)
+def get_account(
+    session: SessionDep, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
+) -> schemas.AccountDetail:
+    return schemas.AccountDetail.model_validate(
+        service.account_detail(
+            session=session, settings=caller.settings, account_id=account_id, as_of=as_of
+        )
+    )
+
+
+@router.get(
+    "/{account_id}/stakeholders",
+    response_model=schemas.StakeholderList,
+    summary="The account's people: role, relationship strength, departure",
+    description="Each person of the account with role (champion, economic buyer, power "
+    "user, user), relationship strength 1-5 with components and evidence, the strength "
+    "of each pair with one of our people, departure and engagement; as of `as_of` "
+    "(default now).",
+    responses=problems(401, 404, 422, 429),
+)
+def list_stakeholders(
+    session: SessionDep, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
+) -> schemas.StakeholderList:
+    people = service.account_stakeholders(
+        session=session, settings=caller.settings, account_id=account_id, as_of=as_of
+    )
+    return schemas.StakeholderList.model_validate({"results": people})
+
+
+@router.get(
+    "/{account_id}/history",
+    response_model=schemas.HistoryList,
+    summary="The account's score history",
+    description="Every stored snapshot of the account (date, health score, band, "
+    "relationship, flags, trend), oldest first.",
+    responses=problems(401, 404, 422, 429),
+)
+def account_history(
+    session: SessionDep, caller: CallerDep, account_id: AccountId
+) -> schemas.HistoryList:
+    points = service.account_history(
+        session=session, settings=caller.settings, account_id=account_id
+    )
+    return schemas.HistoryList.model_validate({"results": points})

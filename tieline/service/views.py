@@ -1,0 +1,388 @@
+"""The API's use cases: pages of accounts, people, messages and open items, account detail
+(stored snapshot, or live as of a date), stakeholders, history, and the health config.
+
+Results are JSON-ready dicts; pages carry the last row's sort key (``next_key``) for the
+entry point to turn into an opaque cursor. Every read is scoped to the settings'
+workspace: an id of another workspace is reported as not found, never shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tieline.config import Settings
+from tieline.errors import NotFound, TielineError
+from tieline.graph.health_config import config_from_mapping
+from tieline.service.relationships import assess, end_of
+from tieline.store import kpi_inputs, views
+from tieline.store import repository as repo
+from tieline.store.views import AccountSort
+
+__all__ = [
+    "AccountSort",
+    "InvalidHealthConfig",
+    "Page",
+    "account_detail",
+    "account_history",
+    "account_messages",
+    "account_page",
+    "account_stakeholders",
+    "get_health_config",
+    "open_items_page",
+    "people_page",
+    "person_detail",
+    "update_health_config",
+]
+
+_FLAG_NAMES = ("single_threaded", "gone_dark", "departed_champion", "churn_risk")
+
+
+class InvalidHealthConfig(TielineError):
+    status_code = 422
+
+
+@dataclass
+class Page:
+    """One page of results and the sort key of its last row when more may follow."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    next_key: tuple[Any, ...] | None = None
+
+
+def _workspace(session: Session, settings: Settings) -> int:
+    return repo.get_workspace_id(session, settings.workspace)
+
+
+def _account(session: Session, ws: int, account_id: int) -> str:
+    name = views.account_name(session, workspace_id=ws, account_id=account_id)
+    if name is None:
+        raise NotFound(f"no account {account_id}")
+    return name
+
+
+def _effective(session: Session, settings: Settings, ws: int) -> tuple[Settings, bool]:
+    """The settings with the workspace's stored health override applied over ``[health]``."""
+    override = views.load_health_config(session, workspace_id=ws)
+    if override is None:
+        return settings, False
+    return settings.model_copy(update={"health": {**settings.health, **override}}), True
+
+
+def account_page(
+    *,
+    session: Session,
+    settings: Settings,
+    sort: AccountSort = "health",
+    band: str | None = None,
+    flag: str | None = None,
+    after: tuple[Any, int] | None = None,
+    limit: int = 50,
+) -> Page:
+    """Accounts with their latest stored health, relationship and flags, one page."""
+    ws = _workspace(session, settings)
+    rows = views.account_page(
+        session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    results = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "health": None
+            if r.on is None
+            else {"score": r.score, "band": r.band, "trend": r.trend},
+            "relationship": r.relationship,
+            "flags": r.flags,
+            "snapshot_on": r.on,
+        }
+        for r in rows
+    ]
+    last = rows[-1] if rows else None
+    return Page(results, (last.sort_key, last.id) if more and last else None)
+
+
+def _kpis(session: Session, settings: Settings, ws: int, name: str, day: date) -> dict[str, Any]:
+    if not kpi_inputs.has_kpi_data(session, workspace_id=ws):
+        return {}
+    from tieline import service  # the package: its KPI use case (imported late: it imports us)
+
+    report = service.compute_kpis(
+        session=session, settings=settings, period=service.last_complete_month(day), by="account"
+    )
+    if name not in report:
+        return {}
+    return {k: report.value(name, k) for k in service.ACCOUNT_KPIS}
+
+
+def account_detail(
+    *, session: Session, settings: Settings, account_id: int, as_of: date | None = None
+) -> dict[str, Any]:
+    """One account: its latest snapshot, or (``as_of``) its health computed live for that day."""
+    ws = _workspace(session, settings)
+    name = _account(session, ws, account_id)
+    out: dict[str, Any] = {
+        "id": account_id,
+        "name": name,
+        "domains": views.account_domains(session, workspace_id=ws, account_id=account_id),
+        **views.account_counts(session, workspace_id=ws, account_id=account_id),
+    }
+    body: dict[str, Any] | None
+    if as_of is not None:
+        effective, _ = _effective(session, settings, ws)
+        kpis = _kpis(session, effective, ws, name, as_of)
+        result = assess(
+            session=session, settings=effective, as_of=end_of(as_of), account_ids=[account_id],
+            kpis={name: kpis} if kpis else None,
+        )  # fmt: skip
+        body = result.accounts.get(name)
+        out.update(source="live", as_of=as_of)
+    else:
+        snap = views.latest_snapshot(session, workspace_id=ws, account_id=account_id)
+        body = dict(snap.payload) if snap is not None else None
+        out.update(source="snapshot" if snap else "none", as_of=snap.on if snap else None)
+    body = body or {}
+    out.update(
+        health=body.get("health"),
+        relationship=body.get("relationship"),
+        flags=body.get("flags", {}),
+        **{f: bool(body.get(f, False)) for f in _FLAG_NAMES},
+    )
+    return out
+
+
+def account_stakeholders(
+    *, session: Session, settings: Settings, account_id: int, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    """The account's people with role, relationship strength (and pairs), departure."""
+    ws = _workspace(session, settings)
+    _account(session, ws, account_id)
+    effective, _ = _effective(session, settings, ws)
+    result = assess(
+        session=session, settings=effective, account_ids=[account_id], pairs=True, trend=False,
+        as_of=end_of(as_of) if as_of else None,
+    )  # fmt: skip
+    people = views.person_page(session, workspace_id=ws, account_id=account_id, limit=10_000)
+    return [_person(p, result.people.get(p.id)) for p in people]
+
+
+def _person(p: views.PersonView, scored: dict[str, Any] | None) -> dict[str, Any]:
+    scored = scored or {}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "account": None if p.account_id is None else {"id": p.account_id, "name": p.account},
+        "internal": p.internal,
+        "automated": p.automated,
+        "title": p.title,
+        "emails": [v for k, v in p.identities if k == "email"],
+        "identities": [{"kind": k, "value": v} for k, v in p.identities],
+        "relationship": scored.get("relationship"),
+        "role": scored.get("role") if not p.internal else None,
+        "departed": scored.get("departed"),
+        "departure_evidence": scored.get("departure_evidence"),
+        "engaged": bool(scored.get("engaged", False)),
+        "relationships": scored.get("relationships", []),
+    }
+
+
+def _person_summary(p: views.PersonView) -> dict[str, Any]:
+    full = _person(p, None)
+    return {k: full[k] for k in ("id", "name", "account", "internal", "automated", "title",
+                                 "emails", "identities")}  # fmt: skip
+
+
+def people_page(
+    *,
+    session: Session,
+    settings: Settings,
+    account_id: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> Page:
+    """The workspace's people by id (optionally one account's), one page."""
+    ws = _workspace(session, settings)
+    if account_id is not None:
+        _account(session, ws, account_id)
+    rows = views.person_page(
+        session, workspace_id=ws, account_id=account_id, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page([_person_summary(p) for p in rows], (rows[-1].id,) if more and rows else None)
+
+
+def person_detail(
+    *, session: Session, settings: Settings, person_id: int, as_of: date | None = None
+) -> dict[str, Any]:
+    """One person; for a customer's person also role, strength, pairs and departure."""
+    ws = _workspace(session, settings)
+    found = views.person_page(session, workspace_id=ws, person_id=person_id, limit=1)
+    if not found:
+        raise NotFound(f"no person {person_id}")
+    p = found[0]
+    scored = None
+    if p.account_id is not None and not p.internal:
+        effective, _ = _effective(session, settings, ws)
+        result = assess(
+            session=session, settings=effective, account_ids=[p.account_id], pairs=True,
+            trend=False, as_of=end_of(as_of) if as_of else None,
+        )  # fmt: skip
+        scored = result.people.get(p.id)
+    return _person(p, scored)
+
+
+def _sentiment(score: Any) -> dict[str, Any] | None:
+    if score is None or score.label is None:
+        return None
+    details = score.details or {}
+    return {"label": score.label, "score": score.value, "confidence": details.get("confidence"),
+            "model": score.model}  # fmt: skip
+
+
+def _reply(score: Any) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    details = score.details or {}
+    return {"answered": details.get("answered_by") is not None, "seconds": score.value,
+            "business_seconds": details.get("business_seconds"),
+            "answered_by": details.get("answered_by")}  # fmt: skip
+
+
+def _item(it: Any) -> dict[str, Any]:
+    return {"id": it.id, "kind": it.kind, "span": it.span, "sentence": it.sentence,
+            "owed_by": it.owed_by, "status": it.status, "resolution": it.resolution,
+            "due_at": it.due_at, "asked_at": it.asked_at, "resolved_at": it.resolved_at,
+            "confidence": it.confidence}  # fmt: skip
+
+
+def account_messages(
+    *,
+    session: Session,
+    settings: Settings,
+    account_id: int,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> Page:
+    """The account's messages, newest first, with sentiment, reply latency and open items."""
+    ws = _workspace(session, settings)
+    _account(session, ws, account_id)
+    rows = views.message_page(
+        session, workspace_id=ws, account_id=account_id, after=after, limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    scores, items = views.message_signals(
+        session, workspace_id=ws, message_ids=[m.id for m, _ in rows]
+    )
+    results = [
+        {
+            "id": m.id,
+            "thread_id": m.thread_id,
+            "sent_at": m.sent_at,
+            "subject": m.subject,
+            "author": {"id": m.author_id, "name": author},
+            "automated": m.automated_kind,
+            "text": m.body,
+            "sentiment": _sentiment(scores[m.id].get("sentiment")),
+            "reply": _reply(scores[m.id].get("reply")),
+            "open_items": [_item(it) for it in items[m.id]],
+        }
+        for m, author in rows
+    ]
+    last = rows[-1][0] if rows else None
+    return Page(results, (last.sent_at, last.id) if more and last else None)
+
+
+def open_items_page(
+    *,
+    session: Session,
+    settings: Settings,
+    owed_by: str | None = None,
+    status: str | None = None,
+    min_age_days: int | None = None,
+    account_id: int | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> Page:
+    """Questions, requests and commitments, oldest first, with message, account and age."""
+    ws = _workspace(session, settings)
+    if account_id is not None:
+        _account(session, ws, account_id)
+    now = now or datetime.now(UTC)
+    rows = views.item_page(
+        session, workspace_id=ws, owed_by=owed_by, status=status, account_id=account_id,
+        asked_before=now - timedelta(days=min_age_days) if min_age_days else None,
+        after=after, limit=limit + 1,
+    )  # fmt: skip
+    more = len(rows) > limit
+    rows = rows[:limit]
+    results = []
+    for r in rows:
+        until = r.item.resolved_at or now
+        results.append({
+            **_item(r.item),
+            "age_days": round((until - r.item.asked_at).total_seconds() / 86400, 1),
+            "message": {"id": r.message.id, "subject": r.message.subject,
+                        "sent_at": r.message.sent_at, "thread_id": r.message.thread_id,
+                        "author": {"id": r.message.author_id, "name": r.author}},
+            "account": None if r.account_id is None else {"id": r.account_id,
+                                                          "name": r.account},
+        })  # fmt: skip
+    last = rows[-1].item if rows else None
+    return Page(results, (last.asked_at, last.id) if more and last else None)
+
+
+def account_history(
+    *, session: Session, settings: Settings, account_id: int
+) -> list[dict[str, Any]]:
+    """The account's stored snapshots, oldest first."""
+    ws = _workspace(session, settings)
+    _account(session, ws, account_id)
+    return [
+        {"on": s.on, "score": s.score, "band": s.band, "relationship": s.relationship,
+         "flags": list(s.flags or []),
+         "trend": ((s.payload or {}).get("health") or {}).get("trend")}
+        for s in views.history(session, workspace_id=ws, account_id=account_id)
+    ]  # fmt: skip
+
+
+def _config_json(health: dict[str, Any], overridden: bool) -> dict[str, Any]:
+    cfg = config_from_mapping(health)
+
+    def model(m: Any) -> dict[str, Any]:
+        return {"weights": dict(m.weights),
+                "bands": {"red_below": m.bands.red_below, "green_from": m.bands.green_from},
+                "points_max": m.points_max}  # fmt: skip
+
+    return {**model(cfg.default), "segments": {n: model(m) for n, m in cfg.segments.items()},
+            "overridden": overridden}  # fmt: skip
+
+
+def get_health_config(*, session: Session, settings: Settings) -> dict[str, Any]:
+    """The workspace's health weights and bands in effect (its override over ``[health]``)."""
+    ws = _workspace(session, settings)
+    effective, overridden = _effective(session, settings, ws)
+    try:
+        return _config_json(effective.health, overridden)
+    except ValueError as exc:
+        raise InvalidHealthConfig(f"invalid stored health configuration: {exc}") from exc
+
+
+def update_health_config(
+    *, session: Session, settings: Settings, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Replace the workspace's override (weights, bands, points_max) after validating it."""
+    ws = _workspace(session, settings)
+    merged = {**settings.health, **data}
+    try:
+        config = _config_json(merged, True)
+    except ValueError as exc:
+        raise InvalidHealthConfig(str(exc)) from exc
+    views.save_health_config(session, workspace_id=ws, data=data)
+    return config
