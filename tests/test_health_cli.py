@@ -118,3 +118,22 @@ def test_roles_and_segments_from_config_and_pair_strength(base: list[str]) -> No
     [pair] = people["Dana Whitfield"]["relationships"]
     assert pair["name"] == "Sam Ortiz" and 1 <= pair["score"] <= 5
     assert pair["evidence"]["messages_in"] == 1 and pair["evidence"]["messages_out"] == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_snapshots_keep_the_accounts_kpis(base: list[str], tmp_path: Path, db_url: str) -> None:
+    from sqlalchemy import select
+
+    from tieline.store.db import make_engine, make_session_factory
+    from tieline.store.models import AccountSnapshot
+
+    surveys = tmp_path / "nps.csv"
+    surveys.write_text("account,date,kind,score\nacme-logistics.com,2026-10-02,nps,10\n")
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    run(*base, "import", "surveys", str(surveys))
+    run(*base, "snapshot", "--as-of", "2026-11-12")
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as session:
+        [snap] = session.scalars(select(AccountSnapshot)).all()
+        assert snap.payload["kpis"]["nps"] == 100.0
+    engine.dispose()

@@ -71,3 +71,23 @@ def test_oversized_body_is_413(api: Api) -> None:
     headers = {"X-API-Key": api.a.key, "Content-Type": "application/json"}
     r = api.client.put("/v1/health-config", content=chunks(), headers=headers)  # type: ignore[arg-type]
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_override_applies_to_snapshots_taken_outside_the_api(api: Api) -> None:
+    """PUT /v1/health-config changes what `tieline snapshot` stores too."""
+    from tieline import service
+    from tieline.store.db import make_engine, make_session_factory
+
+    headers = {"X-API-Key": api.a.key}
+    put = api.client.put(
+        "/v1/health-config", json={"weights": {"relationship": 1}}, headers=headers
+    )
+    assert put.status_code == 200, put.text
+    engine = make_engine(api.settings.database_url)
+    with make_session_factory(engine)() as session:
+        settings = api.settings.model_copy(update={"workspace": api.a.name})
+        result = service.take_snapshot(session=session, settings=settings)
+        for health in result.health.values():
+            assert set(health.components) - set(health.ignored) == {"relationship"}
+    engine.dispose()

@@ -121,13 +121,12 @@ def _state(
     return {a: {k: getattr(s, k) for k in keys} for a, s in stored.items()}
 
 
-def _kpis(
-    session: Session, settings: Settings, state: dict[int, dict[str, Any]], end: date
-) -> dict[int, dict[str, float]]:
-    """Headline KPIs per account: the snapshot's own, else over the 4 weeks to ``end``."""
-    if state and all("kpis" in s["payload"] for s in state.values()):
-        return {a: {k: v for k, v in (s["payload"]["kpis"] or {}).items() if v is not None}
-                for a, s in state.items()}  # fmt: skip
+def _kpis(session: Session, settings: Settings, end: date) -> dict[int, dict[str, float]]:
+    """Headline KPIs per account over the 4 weeks to ``end``.
+
+    Snapshots keep the last complete month's KPIs; a weekly digest compares 4-week
+    windows instead, so a week's movements show the week after they happen.
+    """
     period = f"{(end - KPI_WINDOW + timedelta(days=1)).isoformat()}..{end.isoformat()}"
     return {
         a.id: {k: v for k, v in a.kpis.items() if v is not None}
@@ -184,8 +183,8 @@ def build_digest(
 
     before = _state(session, settings, ws, week.previous.sunday, now)  # first: its trend
     after = _state(session, settings, ws, week.sunday, now)
-    kpis_after = _kpis(session, settings, after, week.sunday)
-    kpis_before = _kpis(session, settings, before, week.previous.sunday)
+    kpis_after = _kpis(session, settings, week.sunday)
+    kpis_before = _kpis(session, settings, week.previous.sunday)
     people_now = assess(session=session, settings=settings, as_of=end, trend=False).people
     people_then = assess(session=session, settings=settings, as_of=prev_end, trend=False).people
     person_rows = {p.id: p for p in facts.people(session, workspace_id=ws)}

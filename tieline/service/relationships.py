@@ -37,6 +37,7 @@ from tieline.graph.strength import Strength, pair_strength, person_strength
 from tieline.nlp.titles import executive_title
 from tieline.store import facts
 from tieline.store import repository as repo
+from tieline.store import views as store_views
 
 __all__ = ["Assessment", "assess", "end_of", "health_config", "snapshot"]
 
@@ -251,7 +252,13 @@ def assess(
 
     recents = [sum(1 for m in inbound[a] if as_of - m.sent_at <= RECENT) for a in relationships]
     segment_recent = statistics.median(recents) if recents else None
-    config = health_config(settings)
+    # The workspace's override set through the API applies over the [health] file.
+    override = store_views.load_health_config(session, workspace_id=ws)
+    config = health_config(
+        settings.model_copy(update={"health": {**settings.health, **override}})
+        if override
+        else settings
+    )
     segments = {a.name: a.segment for a in settings.accounts if a.segment}
     previous: dict[int, float | None] = {}
     if trend:
@@ -346,7 +353,8 @@ def snapshot(
                 "band": health.band.value if health.band else None,
                 "relationship": obj["relationship"]["score"],
                 "flags": sorted(k for k, v in obj["flags"].items() if v["raised"]),
-                "payload": _jsonable(obj),
+                # The account object as `accounts --format json` gives it, with its KPIs.
+                "payload": _jsonable({**obj, "kpis": dict((kpis or {}).get(name, {}))}),
             }
         )
     facts.save_snapshots(session, workspace_id=ws, on=result.as_of.date(), rows=rows)

@@ -350,3 +350,14 @@ class ApiKey(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+
+
+class HealthOverride(WorkspaceScoped, Base):
+    """A workspace's health-score settings set through the API (over the ``[health]`` file)."""
+
+    __tablename__ = "health_overrides"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)

@@ -26,18 +26,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tieline.store import repository as repo
 from tieline.store.models import (
     Account,
     AccountDomain,
     AccountSnapshot,
+    HealthOverride,
     Identity,
     Message,
     MessageRecipient,
     MessageScore,
     OpenItemRow,
     Person,
-    Source,
 )
 
 __all__ = [
@@ -410,29 +409,20 @@ def item_page(
     return out
 
 
-# The health-config override is kept, until it has its own table, in the sync_state JSON
-# of a dedicated source row (kind "config", name "health"): a real per-workspace row
-# that survives restarts, and one no connector ever reads or writes.
-_CONFIG_KIND, _CONFIG_NAME = "config", "health"
-
-
 def load_health_config(session: Session, *, workspace_id: int) -> dict[str, Any] | None:
     """The workspace's stored ``[health]`` override, None when it has none."""
-    state = session.scalar(
-        select(Source.sync_state).where(
-            Source.workspace_id == workspace_id, Source.kind == _CONFIG_KIND,
-            Source.name == _CONFIG_NAME,
-        )
-    )  # fmt: skip
-    if not state or "health" not in state:
-        return None
-    value: dict[str, Any] = state["health"]
-    return value
+    data = session.scalar(
+        select(HealthOverride.data).where(HealthOverride.workspace_id == workspace_id)
+    )
+    return dict(data) if data is not None else None
 
 
 def save_health_config(session: Session, *, workspace_id: int, data: dict[str, Any]) -> None:
     """Store (replace) the workspace's ``[health]`` override."""
-    source_id = repo.ensure_source(
-        session, workspace_id=workspace_id, kind=_CONFIG_KIND, name=_CONFIG_NAME
-    )
-    repo.save_sync_state(session, source_id=source_id, state={"health": dict(data)})
+    row = session.scalar(select(HealthOverride).where(HealthOverride.workspace_id == workspace_id))
+    if row is None:
+        session.add(HealthOverride(workspace_id=workspace_id, data=dict(data)))
+    else:
+        row.data = dict(data)
+        row.updated_at = datetime.now(UTC)
+    session.flush()
