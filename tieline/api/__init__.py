@@ -17,6 +17,7 @@ from sqlalchemy import text
 from tieline import __version__
 from tieline.api import errors, ratelimit, routes, web
 from tieline.config import Settings, get_settings
+from tieline.service.views import ListCache
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = cfg
         app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
+        app.state.account_list_cache = ListCache()
         yield
         engine.dispose()
 

@@ -8,6 +8,8 @@ workspace: an id of another workspace is reported as not found, never shown.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = [
     "account_messages",
     "account_page",
     "account_stakeholders",
+    "ListCache",
     "get_health_config",
     "open_items_page",
     "people_page",
@@ -72,6 +75,46 @@ def _effective(session: Session, settings: Settings, ws: int) -> tuple[Settings,
     return settings.model_copy(update={"health": {**settings.health, **override}}), True
 
 
+class ListCache:
+    """The sorted, filtered account list per workspace, kept until its snapshots change.
+
+    The list endpoint serves pages from memory: one cheap query checks the workspace's
+    version (snapshot and account counts and newest ids), and only a changed version
+    rebuilds the list (one full query). Thread-safe; one instance per app.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[Any, ...], list[views.AccountRow]] = OrderedDict()
+        self._max = max_entries
+
+    def rows(
+        self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
+        flag: str | None,
+    ) -> list[views.AccountRow]:  # fmt: skip
+        version = views.list_version(session, workspace_id=workspace_id)
+        key = (workspace_id, sort, band, flag, version)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        rows = views.account_page(
+            session, workspace_id=workspace_id, sort=sort, band=band, flag=flag, limit=10**9
+        )
+        with self._lock:
+            self._entries[key] = rows
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return rows
+
+
+def _beyond(row: views.AccountRow, after: tuple[Any, int], desc: bool) -> bool:
+    value, last_id = after
+    if row.sort_key == value:
+        return row.id > last_id
+    return bool(row.sort_key < value) if desc else bool(row.sort_key > value)
+
+
 def account_page(
     *,
     session: Session,
@@ -81,12 +124,22 @@ def account_page(
     flag: str | None = None,
     after: tuple[Any, int] | None = None,
     limit: int = 50,
+    cache: ListCache | None = None,
 ) -> Page:
     """Accounts with their latest stored health, relationship and flags, one page."""
     ws = _workspace(session, settings)
-    rows = views.account_page(
-        session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after, limit=limit + 1
-    )
+    if cache is None:
+        rows = views.account_page(
+            session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after,
+            limit=limit + 1,
+        )  # fmt: skip
+    else:
+        every = cache.rows(session, workspace_id=ws, sort=sort, band=band, flag=flag)
+        start = 0
+        if after is not None:
+            desc = sort.startswith("-")
+            start = next((i for i, r in enumerate(every) if _beyond(r, after, desc)), len(every))
+        rows = every[start : start + limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     results = [

@@ -156,6 +156,19 @@ def account_page(
     ]
 
 
+def list_version(session: Session, *, workspace_id: int) -> tuple[Any, ...]:
+    """Changes whenever the account list could: a snapshot or an account added or replaced."""
+    snaps = session.execute(
+        select(
+            func.count(), func.max(AccountSnapshot.id), func.max(AccountSnapshot.computed_at)
+        ).where(AccountSnapshot.workspace_id == workspace_id)
+    ).one()
+    accounts = session.execute(
+        select(func.count(), func.max(Account.id)).where(Account.workspace_id == workspace_id)
+    ).one()
+    return (*snaps, *accounts)
+
+
 def latest_snapshot(
     session: Session, *, workspace_id: int, account_id: int
 ) -> AccountSnapshot | None:

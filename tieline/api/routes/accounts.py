@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from tieline import service
 from tieline.api import schemas
@@ -36,6 +36,7 @@ AccountId = Annotated[int, Id("account")]
     responses=problems(401, 422, 429),
 )
 def list_accounts(
+    request: Request,
     session: SessionDep,
     caller: CallerDep,
     band: Annotated[schemas.Band | None, Query(description="only this health band")] = None,
@@ -49,6 +50,7 @@ def list_accounts(
     page = service.account_page(
         session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
         after=(after[0], after[1]) if after else None, limit=limit,
+        cache=getattr(request.app.state, "account_list_cache", None),
     )  # fmt: skip
     return schemas.AccountPage.model_validate(
         {"results": page.results,
