@@ -157,11 +157,15 @@ def account_page(
 
 
 def list_version(session: Session, *, workspace_id: int) -> tuple[Any, ...]:
-    """Changes whenever the account list could: a snapshot or an account added or replaced."""
+    """Changes whenever the account list could: a snapshot or an account added or replaced.
+
+    Snapshots are replaced by delete + insert, so a new id shows every change; count and
+    max(id) are answered from the (workspace_id, account_id, on) index alone.
+    """
     snaps = session.execute(
-        select(
-            func.count(), func.max(AccountSnapshot.id), func.max(AccountSnapshot.computed_at)
-        ).where(AccountSnapshot.workspace_id == workspace_id)
+        select(func.count(), func.max(AccountSnapshot.id)).where(
+            AccountSnapshot.workspace_id == workspace_id
+        )
     ).one()
     accounts = session.execute(
         select(func.count(), func.max(Account.id)).where(Account.workspace_id == workspace_id)
