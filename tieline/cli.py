@@ -967,6 +967,34 @@ def digest(
         err.print(f"sent the {result['week']} digest to {', '.join(send_to)}")
 
 
+webhooks_app = typer.Typer(help="Webhooks for alerts.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    ctx: typer.Context,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each endpoint.")] = 10.0,
+    limit: Annotated[int, typer.Option(help="At most this many deliveries.", min=1)] = 500,
+) -> None:
+    """POST every due webhook delivery (all workspaces), signed; retry failures later."""
+    import httpx
+
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session, httpx.Client(timeout=timeout) as client:
+        report = service.deliver_webhooks(
+            session, client=client, limit=limit, checkpoint=session.commit
+        )
+    for line in report.errors:
+        err.print(line, style="yellow", markup=False)
+    err.print(
+        f"{report.attempted} attempted: {report.delivered} delivered, "
+        f"{report.retrying} to retry, {report.failed} failed"
+    )
+
+
 @app.command()
 def serve(
     ctx: typer.Context,

@@ -90,7 +90,8 @@ def _fill(db_url: str, name: str, *, extra: bool) -> tuple[Workspace, str]:
                     facts.save_snapshots(session, workspace_id=ws, on=date(2026, 11, 12), rows=[
                         {"account_id": aid, "score": score, "band": band, "relationship": rel,
                          "flags": flags, "payload": {"health": {"score": score, "band": band,
-                         "trend": None}}}])  # fmt: skip
+                         "trend": None, "raw_mean": score, "missing": [], "ignored": [],
+                         "components": {}, "reasons": []}}}])  # fmt: skip
         acme = accounts["Acme Logistics"]
         person = session.scalar(
             select(Person.id).where(Person.workspace_id == ws, Person.account_id == acme)

@@ -366,3 +366,125 @@ class HealthConfigUpdate(BaseModel):
     )
     bands: BandsIn | None = None
     points_max: float | None = Field(default=None, gt=0)
+
+
+class IngestJob(BaseModel):
+    """An uploaded export being ingested; ``report`` is the CLI's ingest JSON once done."""
+
+    model_config = _example(
+        {"id": 7, "kind": "slack", "filename": "acme-slack.zip", "size_bytes": 48213,
+         "status": "done", "report": {"source": "acme-slack", "read": 120, "new_messages": 118,
+         "duplicates": 0, "skipped": 2, "new_skipped": 2, "skipped_reasons": {"empty": 2},
+         "threads": 31, "seconds": 1.42}, "error": None,
+         "created_at": "2026-11-12T09:30:00Z", "started_at": "2026-11-12T09:30:01Z",
+         "finished_at": "2026-11-12T09:30:03Z"}
+    )  # fmt: skip
+
+    id: int
+    kind: Literal["email", "slack", "zendesk", "tickets"]
+    filename: str
+    size_bytes: int
+    status: Literal["queued", "running", "done", "failed"]
+    report: dict[str, Any] | None = Field(description="the ingest report, once done")
+    error: str | None = Field(description="why the job failed, once failed")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class IngestJobOut(BaseModel):
+    job: IngestJob
+
+
+class IngestJobPage(BaseModel):
+    results: list[IngestJob]
+    next: str | None
+
+
+WebhookEvent = Literal[
+    "account.turned_red", "account.champion_departed", "message.extremely_negative",
+    "item.overdue",
+]  # fmt: skip
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"url": "https://hooks.example.com/tieline",
+             "events": ["account.turned_red", "message.extremely_negative"]}]},
+    )  # fmt: skip
+
+    url: str = Field(
+        max_length=2000,
+        pattern=r"^https?://[^\s/?#@\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?$",
+        description="where alerts are POSTed (http or https)",
+    )
+    events: list[WebhookEvent] = Field(
+        min_length=1, max_length=4, description="the event types this subscription receives"
+    )
+
+
+_WEBHOOK_EXAMPLE = {"id": 3, "url": "https://hooks.example.com/tieline",
+                    "events": ["account.turned_red"], "active": True,
+                    "created_at": "2026-11-20T09:00:00Z"}  # fmt: skip
+
+
+class Webhook(BaseModel):
+    model_config = _example(_WEBHOOK_EXAMPLE)
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(Webhook):
+    model_config = _example(
+        {**_WEBHOOK_EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw6Ozk6bmH7fs="}
+    )
+
+    secret: str = Field(description="signs every payload (Standard Webhooks); shown only once")
+
+
+class WebhookList(BaseModel):
+    results: list[Webhook]
+
+
+class WebhookDeliveryOut(BaseModel):
+    model_config = _example(
+        {"id": 12, "event_type": "account.turned_red",
+         "event_id": "msg_5b1f0c3e9a7d4e21b6c8f0a2d4e6b8c1",
+         "payload": {"type": "account.turned_red", "timestamp": "2026-11-20T23:59:59+00:00",
+                     "data": {"account_id": 2, "account": "Globex", "score": 28.0,
+                              "band": "red", "previous_band": "yellow",
+                              "link": "http://127.0.0.1:8000/accounts/2"}},
+         "status": "pending", "attempts": 1, "next_attempt_at": "2026-11-21T08:00:30Z",
+         "last_status_code": 503, "last_error": "HTTP 503: unavailable",
+         "created_at": "2026-11-21T08:00:00Z", "delivered_at": None}
+    )  # fmt: skip
+
+    id: int
+    event_type: str
+    event_id: str = Field(description="the webhook-id header; the same alert keeps it")
+    payload: dict[str, Any]
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class WebhookDeliveryList(BaseModel):
+    results: list[WebhookDeliveryOut]
+
+
+class WebhookDeliveryReport(BaseModel):
+    attempted: int
+    delivered: int
+    retrying: int
+    failed: int
+    errors: list[str]

@@ -450,13 +450,19 @@ def accounts_with_health(
 def take_snapshot(
     *, session: Session, settings: Settings, as_of: datetime | None = None
 ) -> Assessment:
-    """Store every account's health, relationship and flags as of ``as_of``."""
+    """Store every account's health, relationship and flags as of ``as_of``; queue the
+    alerts it raises for the workspace's webhooks."""
     day = (as_of or datetime.now(UTC)).date()
     accounts = list_accounts(
         session=session, settings=settings, kpi_period=last_complete_month(day)
     )
     kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
-    return snapshot(session=session, settings=settings, as_of=as_of, kpis=kpis)
+    result = snapshot(session=session, settings=settings, as_of=as_of, kpis=kpis)
+    from tieline.service.webhooks import after_snapshot
+
+    # Alerts against each account's previous snapshot, queued for the webhooks.
+    after_snapshot(session=session, settings=settings, assessment=result)
+    return result
 
 
 def create_api_key(
@@ -654,4 +660,23 @@ __all__ += [
     "people_page",
     "person_detail",
     "update_health_config",
+]
+
+# Webhooks for alerts (tieline/service/webhooks.py).
+from tieline.service.webhooks import (  # noqa: E402
+    DeliveryReport,
+    create_webhook,
+    delete_webhook,
+    list_webhooks,
+    webhook_deliveries,
+)
+from tieline.service.webhooks import deliver_due as deliver_webhooks  # noqa: E402
+
+__all__ += [
+    "DeliveryReport",
+    "create_webhook",
+    "delete_webhook",
+    "deliver_webhooks",
+    "list_webhooks",
+    "webhook_deliveries",
 ]

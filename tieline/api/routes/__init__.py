@@ -7,11 +7,19 @@ from fastapi import APIRouter, Depends
 
 from tieline.api import routes_digest
 from tieline.api.ratelimit import rate_limit
-from tieline.api.routes import accounts, health_config, messages, open_items, people
+from tieline.api.routes import (
+    accounts,
+    health_config,
+    ingest,
+    messages,
+    open_items,
+    people,
+    webhooks,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(rate_limit)])
-for module in (accounts, messages, people, open_items, health_config):
+for module in (accounts, messages, people, open_items, health_config, ingest, webhooks):
     router.include_router(module.router)
 router.include_router(routes_digest.router)
