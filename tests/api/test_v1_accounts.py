@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,28 @@ def test_unknown_account_is_a_404_problem(api: Api, suffix: str) -> None:
                         "detail": "no account 999999"}  # fmt: skip
     r = api.get(f"/v1/accounts/0{suffix}")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "account_id"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_account_detail_carries_the_kpis(api: Api, tmp_path: Path) -> None:
+    """Issue 7: KPI results appear on account objects through the API too."""
+    from datetime import date
+
+    from tieline import service
+    from tieline.store.db import make_engine, make_session_factory
+
+    surveys = tmp_path / "nps.csv"
+    surveys.write_text("account,date,kind,score\nacme-logistics.com,2026-10-02,nps,10\n")
+    settings = api.settings.model_copy(update={"workspace": api.a.name})
+    engine = make_engine(api.settings.database_url)
+    with make_session_factory(engine)() as session:
+        service.import_surveys(session=session, settings=settings, path=surveys)
+        service.take_snapshot(
+            session=session, settings=settings, as_of=service.end_of(date(2026, 11, 25))
+        )
+        session.commit()
+    engine.dispose()
+    body = api.get(f"/v1/accounts/{api.a.account_id}").json()
+    assert body["kpis"]["nps"] == 100.0
+    live = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-11-25").json()
+    assert live["kpis"]["nps"] == 100.0

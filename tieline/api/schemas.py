@@ -145,6 +145,11 @@ class AccountDetail(BaseModel):
     health: Health | None
     relationship: AccountRelationship | None
     flags: dict[str, Flag]
+    kpis: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="headline KPIs (MRR, ARR, NRR, GRR, gross MRR churn, NPS, CSAT) of the "
+        "last complete month, when revenue or survey data was imported",
+    )
     single_threaded: bool
     gone_dark: bool
     departed_champion: bool

@@ -193,6 +193,8 @@ def account_detail(
             kpis={name: kpis} if kpis else None,
         )  # fmt: skip
         body = result.accounts.get(name)
+        if body is not None:
+            body = {**body, "kpis": kpis}
         out.update(source="live", as_of=as_of)
     else:
         snap = views.latest_snapshot(session, workspace_id=ws, account_id=account_id)
@@ -203,6 +205,7 @@ def account_detail(
         health=body.get("health"),
         relationship=body.get("relationship"),
         flags=body.get("flags", {}),
+        kpis=body.get("kpis") or {},
         **{f: bool(body.get(f, False)) for f in _FLAG_NAMES},
     )
     return out
