@@ -89,3 +89,45 @@ def make_settings(db_url: str) -> Any:
         return load_settings(config_file=None, database_url=db_url, **values)
 
     return build
+
+
+DEMO = Path(__file__).resolve().parents[1] / "tieline" / "demo" / "data"
+
+
+@pytest.fixture(scope="session")
+def scored_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo ingested and scored with the real packaged model, built once.
+
+    Tests get their own copy through :func:`demo_copy` (scoring takes ~10 s on 2 cores).
+    """
+    from tieline import service
+
+    db = tmp_path_factory.mktemp("scored-demo") / "demo.db"
+    settings = demo_settings(db)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    with make_session_factory(engine)() as session:
+        service.ingest_email(session=session, settings=settings, paths=[DEMO / "northwind.mbox"])
+        service.ingest_slack(session=session, settings=settings, paths=[DEMO / "slack"])
+        service.ingest_zendesk(session=session, settings=settings, paths=[DEMO / "zendesk.json"])
+        models = service.build_models(settings.nlp.model_copy(update={"threads": 2}))
+        service.score(session=session, settings=settings, models=models)
+        session.commit()
+    with engine.connect() as conn:  # fold the WAL into the file: a plain copy is complete
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return db
+
+
+def demo_settings(db: Path) -> Settings:
+    return load_settings(
+        config_file=DEMO / "tieline.toml", database_url=f"sqlite:///{db}", workspace="demo"
+    )
+
+
+def demo_copy(scored: Path, dest: Path) -> Settings:
+    """A private copy of the scored demo database at ``dest``; its settings."""
+    import shutil
+
+    shutil.copyfile(scored, dest)
+    return demo_settings(dest)

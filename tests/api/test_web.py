@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Api
+from tests.conftest import demo_copy
 from tieline import service
 from tieline.api import create_app
-from tieline.config import Settings, load_settings
+from tieline.config import Settings
 from tieline.store import facts
 from tieline.store import repository as repo
-from tieline.store.db import make_engine, make_session_factory, migrate
+from tieline.store.db import make_engine, make_session_factory
 
-DEMO = Path(str(files("tieline.demo") / "data"))
 DAY = date(2026, 11, 20)
 # Links inside the vendored Cytoscape.js (licence and credits in comments): text, not loads.
 VENDORED_TEXT_URLS = {
@@ -36,22 +35,14 @@ VENDORED_TEXT_URLS = {
 }
 
 
-def build_demo(db: Path) -> tuple[Settings, str, dict[str, int]]:
-    """The demo workspace in a fresh SQLite file, scored and snapshotted as of ``DAY``.
+def build_demo(scored: Path, db: Path) -> tuple[Settings, str, dict[str, int]]:
+    """A copy of the scored demo at ``db``, snapshotted as of ``DAY``.
 
     Returns its settings, an API key of the workspace and the account ids by name.
     """
-    settings = load_settings(
-        config_file=DEMO / "tieline.toml", database_url=f"sqlite:///{db}", workspace="demo"
-    )
+    settings = demo_copy(scored, db)
     engine = make_engine(settings.database_url)
-    migrate(engine)
     with make_session_factory(engine)() as session:
-        service.ingest_email(session=session, settings=settings, paths=[DEMO / "northwind.mbox"])
-        service.ingest_slack(session=session, settings=settings, paths=[DEMO / "slack"])
-        service.ingest_zendesk(session=session, settings=settings, paths=[DEMO / "zendesk.json"])
-        models = service.build_models(settings.nlp.model_copy(update={"threads": 2}))
-        service.score(session=session, settings=settings, models=models)
         service.take_snapshot(session=session, settings=settings, as_of=service.end_of(DAY))
         key, _ = service.create_api_key(session=session, settings=settings, name="web")
         ws = repo.get_workspace_id(session, settings.workspace)
@@ -71,8 +62,8 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    settings, key, ids = build_demo(tmp_path_factory.mktemp("web") / "demo.db")
+def demo(scored_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    settings, key, ids = build_demo(scored_demo, tmp_path_factory.mktemp("web") / "demo.db")
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:  # a second tenant in the same database
         other = settings.model_copy(update={"workspace": "other"})

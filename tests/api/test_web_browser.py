@@ -49,10 +49,10 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(scored_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     import uvicorn
 
-    settings, key, ids = build_demo(tmp_path_factory.mktemp("browser") / "demo.db")
+    settings, key, ids = build_demo(scored_demo, tmp_path_factory.mktemp("browser") / "demo.db")
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session:
         ws = repo.get_workspace_id(session, settings.workspace)

@@ -14,7 +14,6 @@ import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -22,36 +21,28 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tests.conftest import demo_copy
 from tieline import service
-from tieline.config import Settings, load_settings
+from tieline.config import Settings
 from tieline.errors import NotFound, TielineError
 from tieline.service import digest_render, mailer
 from tieline.service.digest import Week, build_digest, last_complete_week, parse_week
-from tieline.store.db import make_engine, make_session_factory, migrate
+from tieline.store.db import make_engine, make_session_factory
 from tieline.store.facts import snapshots
 from tieline.store.models import AccountSnapshot, Message, RevenueMovement
 
-DEMO = Path(str(files("tieline.demo") / "data"))
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 W46 = Week(2026, 46)
 BASE = "https://tieline.example.com"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Session, Settings]]:
-    db = tmp_path_factory.mktemp("digest") / "demo.db"
-    settings = load_settings(
-        config_file=DEMO / "tieline.toml", database_url=f"sqlite:///{db}", workspace="demo"
-    )
+def demo_db(
+    scored_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Session, Settings]]:
+    settings = demo_copy(scored_demo, tmp_path_factory.mktemp("digest") / "demo.db")
     engine = make_engine(settings.database_url)
-    migrate(engine)
     with make_session_factory(engine)() as session:
-        service.ingest_email(session=session, settings=settings, paths=[DEMO / "northwind.mbox"])
-        service.ingest_slack(session=session, settings=settings, paths=[DEMO / "slack"])
-        service.ingest_zendesk(session=session, settings=settings, paths=[DEMO / "zendesk.json"])
-        models = service.build_models(settings.nlp.model_copy(update={"threads": 2}))
-        service.score(session=session, settings=settings, models=models)
-        session.commit()
         yield session, settings
     engine.dispose()
 

@@ -10,38 +10,29 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.conftest import demo_copy
 from tieline import service
 from tieline.config import Settings, load_settings
 from tieline.graph.health import blend
-from tieline.store.db import make_engine, make_session_factory, migrate
+from tieline.store.db import make_engine, make_session_factory
 from tieline.store.facts import snapshots
 
-DEMO = Path(str(files("tieline.demo") / "data"))
 DAY = date(2026, 11, 20)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Session, Settings]]:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    settings = load_settings(
-        config_file=DEMO / "tieline.toml", database_url=f"sqlite:///{db}", workspace="demo"
-    )
+def demo(
+    scored_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Session, Settings]]:
+    settings = demo_copy(scored_demo, tmp_path_factory.mktemp("demo") / "demo.db")
     engine = make_engine(settings.database_url)
-    migrate(engine)
     with make_session_factory(engine)() as session:
-        service.ingest_email(session=session, settings=settings, paths=[DEMO / "northwind.mbox"])
-        service.ingest_slack(session=session, settings=settings, paths=[DEMO / "slack"])
-        service.ingest_zendesk(session=session, settings=settings, paths=[DEMO / "zendesk.json"])
-        models = service.build_models(settings.nlp.model_copy(update={"threads": 2}))
-        service.score(session=session, settings=settings, models=models)
-        session.commit()
         yield session, settings
     engine.dispose()
 
