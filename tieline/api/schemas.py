@@ -493,3 +493,22 @@ class WebhookDeliveryReport(BaseModel):
     retrying: int
     failed: int
     errors: list[str]
+
+
+class ImportReportOut(BaseModel):
+    """What an import read, added, skipped (with reasons) and could not match."""
+
+    model_config = _example(
+        {"kind": "revenue", "read": 120, "new": 118, "duplicates": 0, "skipped": 2,
+         "skipped_reasons": {"unknown kind": 2},
+         "skipped_examples": ["line 7: unknown kind 'refund'"], "unmatched_accounts": []}
+    )  # fmt: skip
+
+    kind: str
+    read: int
+    new: int
+    duplicates: int
+    skipped: int
+    skipped_reasons: dict[str, int]
+    skipped_examples: list[str]
+    unmatched_accounts: list[str]

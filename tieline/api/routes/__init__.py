@@ -10,6 +10,7 @@ from tieline.api.ratelimit import rate_limit
 from tieline.api.routes import (
     accounts,
     health_config,
+    imports,
     ingest,
     messages,
     open_items,
@@ -20,6 +21,8 @@ from tieline.api.routes import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(rate_limit)])
-for module in (accounts, messages, people, open_items, health_config, ingest, webhooks):
+for module in (
+    accounts, messages, people, open_items, health_config, ingest, imports, webhooks,
+):  # fmt: skip
     router.include_router(module.router)
 router.include_router(routes_digest.router)
