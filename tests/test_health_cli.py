@@ -137,3 +137,27 @@ def test_snapshots_keep_the_accounts_kpis(base: list[str], tmp_path: Path, db_ur
         [snap] = session.scalars(select(AccountSnapshot)).all()
         assert snap.payload["kpis"]["nps"] == 100.0
     engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_usage_metrics_are_health_inputs(base: list[str], tmp_path: Path) -> None:
+    """Issues 4 and 7: a product-usage figure imported from CSV, weighted into health."""
+    config = Path(base[base.index("--config") + 1])
+    config.write_text(
+        config.read_text()
+        + "[health.weights]\nrelationship = 30\nopen_items = 15\nsetup_rate = 20\n"
+    )
+    metrics = tmp_path / "usage.csv"
+    metrics.write_text(
+        "account,date,metric,value\n"
+        "acme-logistics.com,2026-10-01,setup_rate,80\n"
+        "acme-logistics.com,2026-11-01,Setup Rate,90\n"  # the same metric, normalised
+        "acme-logistics.com,2026-12-15,setup_rate,10\n"  # after the as-of date: not seen
+        "acme-logistics.com,2026-11-01,9lives,3\n"
+    )
+    run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
+    report = json.loads(run(*base, "import", "metrics", str(metrics), "--format", "json"))
+    assert (report["new"], report["skipped"]) == (3, 1)
+    [acme] = json.loads(run(*base, "accounts", "--as-of", "2026-11-12", "--format", "json"))
+    setup = acme["health"]["components"]["setup_rate"]
+    assert setup["raw"] == 90.0 and setup["value"] == pytest.approx(0.9)

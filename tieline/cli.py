@@ -555,7 +555,11 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, columns: list[str] | 
     if not path.is_file():
         raise TielineError(f"no such file: {path}", 2)
     settings = ctx.obj.settings()
-    use_case = service.import_revenue if kind == "revenue" else service.import_surveys
+    use_case = {
+        "revenue": service.import_revenue,
+        "surveys": service.import_surveys,
+        "metrics": service.import_metrics,
+    }[kind]
     with _session(settings) as session:
         report = use_case(session=session, settings=settings, path=path, columns=_columns(columns))
     result = report.as_dict()
@@ -595,6 +599,21 @@ def import_surveys(
 ) -> None:
     """Import survey responses: account, date, kind (nps, csat, ces), score, scale_max."""
     _run_import(ctx, "surveys", path, columns, format)
+
+
+@import_app.command("metrics")
+def import_metrics(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, JSON array or JSON lines of figures.")],
+    columns: MapOption = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Import usage figures: account, date, metric (setup_rate, active_users ...), value.
+
+    Each metric is a health-score input under its name: weigh it in [health.weights] and
+    give it a [health.ranges.<metric>] (or a point table) to map its values onto 0-1.
+    """
+    _run_import(ctx, "metrics", path, columns, format)
 
 
 _TABLE_KPIS = ("mrr", "nrr", "grr", "customer_churn_simple", "gross_mrr_churn", "nps", "csat")

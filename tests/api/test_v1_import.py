@@ -61,3 +61,10 @@ def test_import_errors_are_problems(api: Api) -> None:
     assert bad_map.status_code == 422 and "map" in bad_map.json()["detail"]
     assert bad_map.headers["content-type"] == "application/problem+json"
     assert _post(api, "revenue", "billing.csv", REVENUE, key="tl_nope").status_code == 401
+
+
+def test_metrics_through_the_api(api: Api) -> None:
+    body = "account,date,metric,value\nacme-logistics.com,2026-10-01,active_users,42\n"
+    r = _post(api, "metrics", "usage.csv", body)
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "metrics" and r.json()["new"] == 1

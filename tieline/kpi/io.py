@@ -39,6 +39,7 @@ __all__ = [
 
 REVENUE_FIELDS = ("account", "date", "kind", "amount", "owner")
 SURVEY_FIELDS = ("account", "date", "kind", "score", "scale_max", "respondent")
+METRIC_FIELDS = ("account", "date", "metric", "value")
 _REQUIRED = {"account", "date", "kind"}
 
 KIND_SYNONYMS: dict[str, MovementKind] = {
@@ -168,3 +169,35 @@ def read_surveys(
         except (KpiInputError, ValueError) as exc:
             detail = exc.message if isinstance(exc, KpiInputError) else str(exc)
             yield Skipped(locator, "invalid survey row", detail)
+
+
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def read_metrics(
+    path: Path, *, columns: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, date, str, float] | Skipped]:
+    """(account, date, metric, value) usage figures; unreadable rows come back as Skipped.
+
+    Metric names are lower-case identifiers (``setup_rate``, ``active_users``): the
+    ``[health]`` table weighs them under the same name.
+    """
+    columns = columns or {}
+    _check_columns(columns, METRIC_FIELDS)
+    for line, row in read_rows(path):
+        locator = f"{path}:{line}"
+        try:
+            missing = [f for f in METRIC_FIELDS if not _field(row, columns, f)]
+            if missing:
+                raise KpiInputError(f"missing {', '.join(sorted(missing))}")
+            metric = _field(row, columns, "metric").strip().lower().replace(" ", "_")
+            if not _METRIC_NAME.match(metric):
+                raise KpiInputError(f"metric name {metric!r} is not an identifier")
+            yield (
+                _field(row, columns, "account"),
+                _date(_field(row, columns, "date")),
+                metric,
+                _number(_field(row, columns, "value"), "value"),
+            )
+        except KpiInputError as exc:
+            yield Skipped(locator, "invalid metric row", exc.message)

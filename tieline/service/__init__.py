@@ -28,7 +28,7 @@ from tieline.ingest.email import ParseOptions
 from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
 from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
-from tieline.kpi.io import read_revenue, read_surveys
+from tieline.kpi.io import read_metrics, read_revenue, read_surveys
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
 from tieline.store import api_keys, kpi_inputs, people, queries
@@ -55,6 +55,7 @@ __all__ = [
     "take_snapshot",
     "compute_kpis",
     "domain_policy",
+    "import_metrics",
     "import_revenue",
     "import_surveys",
     "ingest_email",
@@ -443,7 +444,7 @@ def accounts_with_health(
     accounts = list_accounts(
         session=session, settings=settings, kpi_period=kpi_period or last_complete_month(day)
     )
-    kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
+    kpis = _health_extras(session, settings, accounts, day)
     return accounts, assess(session=session, settings=settings, as_of=as_of, kpis=kpis)
 
 
@@ -456,7 +457,7 @@ def take_snapshot(
     accounts = list_accounts(
         session=session, settings=settings, kpi_period=last_complete_month(day)
     )
-    kpis = {a.name: dict(a.kpis) for a in accounts if a.kpis}
+    kpis = _health_extras(session, settings, accounts, day)
     result = snapshot(session=session, settings=settings, as_of=as_of, kpis=kpis)
     from tieline.service.webhooks import after_snapshot
 
@@ -610,6 +611,42 @@ def import_surveys(
     return _import(
         "surveys", records(), session=session, settings=settings, store=kpi_inputs.add_surveys
     )
+
+
+def import_metrics(
+    *, session: Session, settings: Settings, path: Path, columns: dict[str, str] | None = None
+) -> ImportReport:
+    """Import product-usage and adoption figures (account, date, metric, value).
+
+    They become health-score inputs under their metric name (weighted in ``[health]``).
+    """
+
+    def records() -> Iterator[tuple[dict[str, Any], tuple[str, ...]] | domain.Skipped]:
+        for item in read_metrics(path, columns=columns):
+            if isinstance(item, domain.Skipped):
+                yield item
+                continue
+            account, on, metric, value = item
+            row = {"account": account, "on": on, "metric": metric, "value": value}
+            yield row, (account, on.isoformat(), metric, repr(value))
+
+    return _import(
+        "metrics", records(), session=session, settings=settings, store=kpi_inputs.add_metrics
+    )
+
+
+def _health_extras(
+    session: Session, settings: Settings, accounts: Sequence[domain.Account], day: date
+) -> dict[str, dict[str, float | None]]:
+    """Per account name: its headline KPIs and latest usage metrics, health-score inputs."""
+    ws = repo.get_workspace_id(session, settings.workspace)
+    metrics = kpi_inputs.latest_metrics(session, workspace_id=ws, until=day)
+    out: dict[str, dict[str, float | None]] = {}
+    for a in accounts:
+        extra: dict[str, float | None] = {**dict(a.kpis), **metrics.get(a.id, {})}
+        if extra:
+            out[a.name] = extra
+    return out
 
 
 def compute_kpis(

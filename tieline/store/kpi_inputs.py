@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from tieline.store.models import Account, AccountDomain, RevenueMovement, SurveyResponse
+from tieline.store.models import (
+    Account,
+    AccountDomain,
+    AccountMetric,
+    RevenueMovement,
+    SurveyResponse,
+)
 
 __all__ = [
+    "add_metrics",
+    "latest_metrics",
     "account_index",
     "add_revenue",
     "add_surveys",
@@ -39,7 +48,8 @@ def account_index(session: Session, *, workspace_id: int) -> dict[str, tuple[int
 
 
 def _add_keyed(
-    session: Session, model: type[RevenueMovement | SurveyResponse], workspace_id: int,
+    session: Session, model: type[RevenueMovement | SurveyResponse | AccountMetric],
+    workspace_id: int,
     rows: Sequence[dict[str, Any]],
 ) -> int:  # fmt: skip
     fresh = {r["row_key"]: r for r in rows}
@@ -64,6 +74,30 @@ def add_revenue(session: Session, *, workspace_id: int, rows: Sequence[dict[str,
 def add_surveys(session: Session, *, workspace_id: int, rows: Sequence[dict[str, Any]]) -> int:
     """Store survey responses not stored yet (by ``row_key``); return how many were new."""
     return _add_keyed(session, SurveyResponse, workspace_id, rows)
+
+
+def add_metrics(session: Session, *, workspace_id: int, rows: Sequence[dict[str, Any]]) -> int:
+    """Store usage metrics not stored yet (by ``row_key``); return how many were new."""
+    return _add_keyed(session, AccountMetric, workspace_id, rows)
+
+
+def latest_metrics(
+    session: Session, *, workspace_id: int, until: date
+) -> dict[int, dict[str, float]]:
+    """Per account id: each metric's latest value on or before ``until``."""
+    out: dict[int, dict[str, float]] = {}
+    for account_id, metric, value in session.execute(
+        select(AccountMetric.account_id, AccountMetric.metric, AccountMetric.value)
+        .where(
+            AccountMetric.workspace_id == workspace_id,
+            AccountMetric.account_id.is_not(None),
+            AccountMetric.on <= until,
+        )
+        .order_by(AccountMetric.on, AccountMetric.id)
+    ):
+        if account_id is not None:
+            out.setdefault(account_id, {})[metric] = value  # later rows overwrite earlier
+    return out
 
 
 def revenue_rows(session: Session, *, workspace_id: int) -> list[Any]:

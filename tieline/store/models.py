@@ -417,3 +417,22 @@ class IngestJob(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class AccountMetric(WorkspaceScoped, Base):
+    """A product-usage or adoption figure of an account on a date (setup rate, active users)."""
+
+    __tablename__ = "account_metrics"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "row_key"),
+        Index("ix_account_metrics_account_metric_on", "account_id", "metric", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))  # as the source names it
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    on: Mapped[date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+    row_key: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=_now)

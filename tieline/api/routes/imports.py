@@ -57,14 +57,18 @@ MapField = Annotated[str | None, Form(description="JSON object: field -> column"
 
 
 def _import(
-    kind: Literal["revenue", "surveys"], session: SessionDep, caller: CallerDep,
+    kind: Literal["revenue", "surveys", "metrics"], session: SessionDep, caller: CallerDep,
     file: UploadFile, columns_json: str | None,
 ) -> schemas.ImportReportOut:  # fmt: skip
     suffix = FilePath(file.filename or "").suffix.lower()
     if suffix not in _SUFFIXES:
         raise _invalid("file", f"the file name must end in one of {', '.join(_SUFFIXES)}")
     columns = _columns(columns_json)
-    use_case = service.import_revenue if kind == "revenue" else service.import_surveys
+    use_case = {
+        "revenue": service.import_revenue,
+        "surveys": service.import_surveys,
+        "metrics": service.import_metrics,
+    }[kind]
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / f"upload{suffix}"
         with path.open("wb") as out:
@@ -108,3 +112,21 @@ def import_surveys(
     map: MapField = None,  # noqa: A002
 ) -> schemas.ImportReportOut:
     return _import("surveys", session, caller, file, map)
+
+
+@router.post(
+    "/metrics",
+    response_model=schemas.ImportReportOut,
+    summary="Import product-usage figures (setup rate, active users ...)",
+    description=_DESCRIPTION.format(kind="metrics")
+    + " Each metric becomes a health-score input under its name once `[health]` (or "
+    "`PUT /v1/health-config`) weighs it.",
+    responses=problems(401, 413, 422, 429),
+)
+def import_metrics(
+    session: SessionDep,
+    caller: CallerDep,
+    file: FileField,
+    map: MapField = None,  # noqa: A002
+) -> schemas.ImportReportOut:
+    return _import("metrics", session, caller, file, map)
