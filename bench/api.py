@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import json
 import os
 import random
 import socket
@@ -28,107 +28,80 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # noqa: E402
 
-import anyio.to_thread  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from bench import graph  # noqa: E402
 
-THREADS = 12
+ROOT = Path(__file__).resolve().parents[1]
+WORKSPACE = "bench-api"
+INTERNAL = ["northwind.io"]
+
 BANDS = ("red", "yellow", "green")
 FLAGS = ("single_threaded", "gone_dark", "departed_champion", "churn_risk")
 COMPONENTS = ("sentiment", "engagement", "open_items", "responsiveness", "relationship")
 
 
-def app() -> FastAPI:
-    """uvicorn's factory: the real app with the per-key rate limit lifted."""
-    from tieline.api import create_app
-    from tieline.api.ratelimit import RateLimiter
+def generate(url: str, *, messages: int, accounts: int, weeks: int, seed: int) -> str:
+    """A scored workspace (``bench/graph.py``'s generator) with ``weeks`` weekly
+    snapshots, the last as of the end of its history; returns a new API key."""
+    from tieline import service
+    from tieline.config import load_settings
+    from tieline.service.relationships import snapshot
+    from tieline.store.db import make_engine, make_session_factory, migrate
 
-    served = create_app()
-    served.state.rate_limiter = RateLimiter(per_minute=10**9)
-    inner = served.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        # No more worker threads than pooled connections (5 + 10 overflow): with anyio's
-        # default 40, threads holding a token wait for a connection held by requests
-        # that wait for a token (the FastAPI/SQLAlchemy pool deadlock, 30 s timeouts).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-        async with inner(a):
-            yield
-
-    served.router.lifespan_context = lifespan
-    return served
-
-
-def _payload(rng: random.Random, score: float, band: str, rel: int, flags: list[str]) -> Any:
-    components = {
-        c: {"raw": v, "value": v, "weight": w, "share": w, "contribution": v * w,
-            "points": None, "note": f"{c}: {v:.2f}"}
-        for c, w in zip(COMPONENTS, (20.0, 20.0, 15.0, 15.0, 30.0), strict=True)
-        for v in [round(rng.random(), 4)]
-    }  # fmt: skip
-    return {
-        "health": {"score": score, "band": band, "trend": round(rng.uniform(-5, 5), 1),
-                   "raw_mean": score, "missing": [], "ignored": [], "components": components,
-                   "reasons": [{"component": "relationship", "pull": -2.0,
-                                "text": "Relationship strength pulls the score down"}]},
-        "relationship": {"score": rel, "value": rel / 5, "components": {"depth": 0.5},
-                         "weights": {"depth": 0.35}, "people": 4, "breadth": 2,
-                         "executive_covered": False, "champion": None, "evidence": {}},
-        "flags": {f: {"raised": f in flags, "reason": "", "evidence": {}} for f in FLAGS},
-        **{f: f in flags for f in FLAGS},
-    }  # fmt: skip
+    engine = make_engine(url)
+    migrate(engine)
+    settings = load_settings(
+        config_file=None, database_url=url, workspace=WORKSPACE, internal_domains=INTERNAL
+    )
+    with make_session_factory(engine)() as session:
+        t0 = time.perf_counter()
+        graph.generate(
+            session, workspace=WORKSPACE, n_messages=messages, n_accounts=accounts, seed=seed
+        )
+        session.commit()
+        print(f"generated {accounts:,} accounts / {messages:,} messages "
+              f"in {time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+        for week in reversed(range(weeks)):
+            t0 = time.perf_counter()
+            snapshot(session=session, settings=settings, as_of=graph.AS_OF - timedelta(weeks=week))
+            session.commit()
+            print(f"snapshot {weeks - week}/{weeks} in {time.perf_counter() - t0:.0f} s",
+                  flush=True)  # fmt: skip
+        key, _ = service.create_api_key(session=session, settings=settings, name="bench")
+        session.commit()
+    engine.dispose()
+    return key
 
 
-def generate(url: str, *, accounts: int, snapshots: int, seed: int) -> tuple[str, int]:
-    """A fresh workspace of ``accounts`` accounts with weekly snapshots; (API key, max id)."""
-    from sqlalchemy import insert, select
+def existing(url: str) -> tuple[str, list[int]] | None:
+    """A new API key and the account ids of an already generated workspace, if any."""
+    from sqlalchemy import select
 
     from tieline import service
     from tieline.config import load_settings
     from tieline.store.db import make_engine, make_session_factory, migrate
-    from tieline.store.models import Account, AccountDomain, AccountSnapshot, Workspace
+    from tieline.store.models import Account, Workspace
 
-    rng = random.Random(seed)
     engine = make_engine(url)
     migrate(engine)
-    settings = load_settings(config_file=None, database_url=url, workspace="bench")
-    with make_session_factory(engine)() as session:
-        session.execute(insert(Workspace), [{"name": "bench"}])
-        ws = session.scalar(select(Workspace.id).where(Workspace.name == "bench"))
-        session.execute(insert(Account), [{"workspace_id": ws, "name": f"Account {i:05d}"}
-                                          for i in range(accounts)])  # fmt: skip
-        ids = list(session.scalars(select(Account.id).where(Account.workspace_id == ws)))
-        session.execute(insert(AccountDomain), [
-            {"workspace_id": ws, "account_id": a, "domain": f"account{a}.example"} for a in ids
-        ])  # fmt: skip
-        last = date(2026, 11, 20)
-        rows = []
-        for a in ids:
-            for week in range(snapshots):
-                score = round(rng.uniform(5, 95), 1)
-                band = "red" if score < 40 else "yellow" if score < 70 else "green"
-                flags = sorted(f for f in FLAGS if rng.random() < 0.12)
-                rel = rng.randint(1, 5)
-                rows.append({"workspace_id": ws, "account_id": a, "score": score, "band": band,
-                             "relationship": rel, "flags": flags,
-                             "on": last - timedelta(weeks=snapshots - 1 - week),
-                             "payload": _payload(rng, score, band, rel, flags)})  # fmt: skip
-            if len(rows) >= 5000:
-                session.execute(insert(AccountSnapshot), rows)
-                rows.clear()
-        if rows:
-            session.execute(insert(AccountSnapshot), rows)
-        key, _ = service.create_api_key(session=session, settings=settings, name="bench")
-        session.commit()
-    engine.dispose()
-    return key, max(ids)
+    try:
+        with make_session_factory(engine)() as session:
+            ws = session.scalar(select(Workspace.id).where(Workspace.name == WORKSPACE))
+            if ws is None:
+                return None
+            settings = load_settings(config_file=None, database_url=url, workspace=WORKSPACE)
+            key, _ = service.create_api_key(session=session, settings=settings, name="bench")
+            session.commit()
+            ids = list(session.scalars(select(Account.id).where(Account.workspace_id == ws)))
+            return key, ids
+    finally:
+        engine.dispose()
 
 
 def _free_port() -> int:
@@ -137,9 +110,45 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def drive(base: str, key: str, *, clients: int, seconds: float, max_id: int) -> Any:
-    import httpx
+class _Conn:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads Content-Length bodies.
 
+    A load generator this small costs the 2 cores a fraction of what httpx does, so the
+    figures measure the server rather than the client sharing its CPUs.
+    """
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
+        self.host, self.port = host, port
+        self._head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self._io: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        if self._io is None:
+            self._io = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._io
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n{self._head}\r\n".encode())
+        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status, length, close = int(lines[0].split(" ", 2)[1]), 0, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        body = await reader.readexactly(length)
+        if close:
+            writer.close()
+            self._io = None
+        return status, body
+
+    def close(self) -> None:
+        if self._io is not None:
+            self._io[1].close()
+
+
+async def drive(
+    host: str, port: int, key: str, *, clients: int, seconds: float, ids: list[int]
+) -> Any:
     latencies: dict[str, list[float]] = {"list": [], "detail": []}
     errors = 0
     stop = time.perf_counter() + seconds
@@ -147,8 +156,8 @@ async def drive(base: str, key: str, *, clients: int, seconds: float, max_id: in
     async def client(n: int) -> None:
         nonlocal errors
         rng = random.Random(n)
-        async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key},
-                                     timeout=30) as http:  # fmt: skip
+        conn = _Conn(host, port, {"X-API-Key": key})
+        try:
             while time.perf_counter() < stop:
                 if rng.random() < 0.5:
                     kind, params = "list", {"sort": rng.choice(("health", "-health", "name"))}
@@ -156,21 +165,27 @@ async def drive(base: str, key: str, *, clients: int, seconds: float, max_id: in
                         params["band"] = rng.choice(BANDS)
                     if rng.random() < 0.2:
                         params["flag"] = rng.choice(FLAGS)
-                    url = "/v1/accounts"
+                    target = "/v1/accounts?" + urlencode(params)
                 else:
-                    kind, params, url = "detail", {}, f"/v1/accounts/{rng.randint(1, max_id)}"
+                    kind, params = "detail", {}
+                    target = f"/v1/accounts/{rng.choice(ids)}"
                 started = time.perf_counter()
                 try:
-                    r = await http.get(url, params=params)
-                    if kind == "list" and r.status_code == 200 and r.json()["next"]:
+                    status, body = await asyncio.wait_for(conn.get(target), 30)
+                    if kind == "list" and status == 200 and (nxt := json.loads(body)["next"]):
                         latencies[kind].append(time.perf_counter() - started)
                         started = time.perf_counter()
-                        r = await http.get(url, params={**params, "cursor": r.json()["next"]})
-                except httpx.TimeoutException:
+                        target = "/v1/accounts?" + urlencode({**params, "cursor": nxt})
+                        status, body = await asyncio.wait_for(conn.get(target), 30)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
                     errors += 1
+                    conn.close()
+                    conn = _Conn(host, port, {"X-API-Key": key})
                     continue
                 latencies[kind].append(time.perf_counter() - started)
-                errors += r.status_code != 200
+                errors += status != 200
+        finally:
+            conn.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(clients)))
@@ -182,14 +197,19 @@ def _pct(values: list[float], q: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--accounts", type=int, default=10_000)
-    parser.add_argument("--snapshots", type=int, default=4, help="weekly snapshots per account")
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--weeks", type=int, default=2, help="weekly snapshots (default 2)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", help="a database URL (default: a fresh SQLite file)")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway server")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the --db workspace if it is already there"
+    )
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -201,31 +221,33 @@ def main() -> None:
         server_pg = TempPostgres()
         url = server_pg.start()
         wait_ready(url)
-    t0 = time.perf_counter()
-    key, max_id = generate(url, accounts=args.accounts, snapshots=args.snapshots,
-                           seed=args.seed)  # fmt: skip
-    print(f"generated {args.accounts:,} accounts x {args.snapshots} snapshots "
-          f"in {time.perf_counter() - t0:.1f} s ({url.split(':')[0]})")  # fmt: skip
+    found = existing(url) if args.reuse else None
+    if found is None:
+        generate(url, messages=args.messages, accounts=args.accounts, weeks=args.weeks,
+                 seed=args.seed)  # fmt: skip
+        found = existing(url)
+        assert found is not None
+    key, ids = found
     port = _free_port()
-    env = {**os.environ, "TIELINE_DATABASE_URL": url, "TIELINE_WORKSPACE": "bench"}
+    env = {**os.environ, "TIELINE_DATABASE_URL": url, "TIELINE_WORKSPACE": WORKSPACE,
+           "TIELINE_API__RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.api:app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=Path(__file__).resolve().parents[1],
+        [sys.executable, "-m", "tieline.cli", "serve", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(args.workers), "--no-access-log"],
+        env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        import httpx
-
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        for _ in range(300):
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
-            except httpx.HTTPError:
+            except OSError:
                 time.sleep(0.1)
-        asyncio.run(drive(base, key, clients=4, seconds=1.0, max_id=max_id))  # warm up
+        time.sleep(1.0)  # every worker up
+        warm = drive("127.0.0.1", port, key, clients=4, seconds=2.0, ids=ids)
+        asyncio.run(warm)
         latencies, errors, took = asyncio.run(
-            drive(base, key, clients=args.clients, seconds=args.seconds, max_id=max_id)
+            drive("127.0.0.1", port, key, clients=args.clients, seconds=args.seconds, ids=ids)
         )
     finally:
         server.terminate()
@@ -238,7 +260,10 @@ def main() -> None:
             server_pg.stop()
         tmp.cleanup()
     total = [x for v in latencies.values() for x in v]
-    print(f"{args.clients} clients, {took:.1f} s, {len(total):,} requests, {errors} errors")
+    print(
+        f"{len(ids):,} accounts ({url.split(':')[0]}), {args.workers} workers, "
+        f"{args.clients} clients, {took:.1f} s, {len(total):,} requests, {errors} errors"
+    )
     rows = (
         ("GET /v1/accounts", latencies["list"]),
         ("GET /v1/accounts/{id}", latencies["detail"]),

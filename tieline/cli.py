@@ -950,8 +950,9 @@ def digest(
         str | None, typer.Option(help="Only the accounts of this owner (CSM e-mail).")
     ] = None,
     base_url: Annotated[
-        str, typer.Option(help="Web address the links point to.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(help="Web address the links point to [default: the [api] base_url]."),
+    ] = None,
     send_to: Annotated[
         list[str] | None, typer.Option("--send-to", help="E-mail it (text + HTML) to them.")
     ] = None,
@@ -971,7 +972,7 @@ def digest(
             settings=settings,
             week=use_case.parse_week(week) if week else None,
             owner=owner,
-            base_url=base_url,
+            base_url=base_url or settings.api.base_url,
         )
     if format is DigestFormat.json:
         _dump(result)
@@ -1019,13 +1020,20 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes; 0 = one per CPU [default: the [api] workers, 1]."),
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
-    """Serve the HTTP API."""
-    import uvicorn
+    """Serve the HTTP API and the web pages."""
+    from tieline.api.server import serve as run_server
 
-    from tieline.api import create_app
-
-    uvicorn.run(create_app(ctx.obj.settings()), host=host, port=port)
+    settings = ctx.obj.settings()
+    run_server(
+        settings, host=host, port=port,
+        workers=settings.api.workers if workers is None else workers, access_log=access_log,
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -69,6 +69,23 @@ class IngestSettings(BaseModel):
     max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
 
+class ApiSettings(BaseModel):
+    """``tieline serve``: workers, caches, the per-key rate limit, public links."""
+
+    # Worker processes; 0 = one per CPU. Each has its own caches and rate-limit counts.
+    workers: int = Field(default=1, ge=0, le=64)
+    # Requests per API key per minute (per worker process); 0 = no limit.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    # How long a looked-up API key is trusted before the database is asked again: a
+    # revoked key keeps working in a running server for at most this long.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    # How long the account list's version check is trusted: pages served meanwhile come
+    # from memory without a query, at most this stale. 0 = check on every request.
+    list_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+    # Where CSMs open the web pages; digests and webhook payloads link there.
+    base_url: str = "http://127.0.0.1:8000"
+
+
 class NlpSettings(BaseModel):
     """Message scoring: the sentiment model, alert tuning, business hours."""
 
@@ -119,6 +136,7 @@ class Settings(BaseSettings):
     accounts: list[AccountConfig] = Field(default_factory=list)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     nlp: NlpSettings = Field(default_factory=NlpSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     # Health-score weights, bands, point tables and segments; validated by
     # tieline.graph.health.model_from_mapping (format: docs/health.md).
     health: dict[str, Any] = Field(default_factory=dict)

@@ -105,3 +105,38 @@ def test_openapi_documents_every_route(api: Api) -> None:
     for name in ("AccountSummary", "AccountDetail", "PersonDetail", "MessageOut",
                  "OpenItemOut", "HistoryPoint", "HealthConfig", "HealthConfigUpdate"):  # fmt: skip
         assert schemas[name].get("examples"), name
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_key_revoked_while_serving_stops_working_once_its_cache_entry_expires(
+    api: Api,
+) -> None:
+    from tieline import service
+    from tieline.api.deps import KeyCache
+    from tieline.store.db import make_engine, make_session_factory
+
+    now = [1000.0]
+    api.client.app.state.key_cache = KeyCache(seconds=5, clock=lambda: now[0])  # type: ignore[attr-defined]
+    url = f"/v1/accounts/{api.a.account_id}"
+    assert api.get(url).status_code == 200  # looked up, then cached
+    engine = make_engine(api.settings.database_url)
+    with make_session_factory(engine)() as session:
+        for key in service.list_api_keys(session=session, settings=api.settings):
+            service.revoke_api_key(session=session, settings=api.settings, key_id=key.id)
+        session.commit()
+    engine.dispose()
+    now[0] += 4.9
+    assert api.get(url).status_code == 200  # still inside the cache window
+    now[0] += 0.2
+    body = _is_problem(api.get(url), 401)
+    assert body["detail"] == "unknown or revoked API key"
+    now[0] += 10
+    _is_problem(api.get(url), 401)  # a revoked key is never cached
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_cached_key_still_only_sees_its_own_workspace(api: Api) -> None:
+    for _ in range(2):  # the second round is served from the key cache
+        assert api.get(f"/v1/accounts/{api.a.account_id}").status_code == 200
+        _is_problem(api.get(f"/v1/accounts/{api.b.account_id}"), 404)
+        _is_problem(api.get(f"/v1/accounts/{api.a.account_id}", ws=api.b), 404)

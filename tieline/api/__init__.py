@@ -7,15 +7,18 @@ authenticates with ``X-API-Key``; errors are problem+json (``errors``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 
 from tieline import __version__
 from tieline.api import errors, ratelimit, routes, web
+from tieline.api.deps import KeyCache
 from tieline.config import Settings, get_settings
 from tieline.service.views import ListCache
 
@@ -30,19 +33,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from tieline.store.db import make_engine, make_session_factory, migrate
 
         cfg = settings or get_settings()
-        # Endpoints run in a pool of up to 40 threads, each holding a session for the
-        # whole request: the connection pool must not be smaller, or requests queue on
-        # connections held by requests that wait for a thread (a stall, not slowness).
+        # Endpoints run in anyio's pool of 40 threads; a request keeps its connection
+        # from its endpoint's first query until the commit, which runs on threads of its
+        # own (``end_limiter``): a commit never waits behind endpoints that wait for a
+        # connection, so a full pool only queues requests, it cannot stall them.
         engine = make_engine(cfg.database_url, pool_size=20, max_overflow=40, pool_timeout=10)
         migrate(engine)
         app.state.settings = cfg
         app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
-        app.state.account_list_cache = ListCache()
+        app.state.end_limiter = anyio.CapacityLimiter(40)
+        app.state.account_list_cache = ListCache(fresh_seconds=cfg.api.list_cache_seconds)
+        app.state.key_cache = KeyCache(seconds=cfg.api.key_cache_seconds)
+        per_minute = cfg.api.rate_limit_per_minute  # 0: no limit
+        limiter = ratelimit.RateLimiter(per_minute=per_minute) if per_minute else None
+        app.state.rate_limiter = limiter
         yield
         engine.dispose()
 
     app = FastAPI(title="Tieline", version=__version__, lifespan=lifespan)
+    app.state.key_cache = KeyCache()  # the lifespan sets the configured ones
     errors.install(app)
     ratelimit.install(app)
     app.include_router(routes.router)
@@ -54,6 +64,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness and database reachability."""
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
+        return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
     return app

@@ -1,39 +1,98 @@
 """Request dependencies: settings, a session per request (it owns the transaction), the
-workspace of the caller's API key. Tests swap them with ``app.dependency_overrides``."""
+workspace of the caller's API key. Tests swap them with ``app.dependency_overrides``.
+
+The dependencies are ``async``: FastAPI runs a sync dependency in a worker thread, and
+each hop to a thread and back costs more than the work of these. Database work goes to
+a thread only where there is some: the endpoint itself (sync), the commit at the end,
+and an API-key lookup that missed the key cache.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from tieline import service
 from tieline.config import Settings
 from tieline.errors import TielineError
 
-__all__ = ["Caller", "CallerDep", "SessionDep", "SettingsDep", "Unauthorized"]
+__all__ = [
+    "Caller",
+    "CallerDep",
+    "KeyCache",
+    "SessionDep",
+    "SettingsDep",
+    "Unauthorized",
+    "in_thread",
+]
+
+KEY_CACHE_SECONDS = 5.0
+T = TypeVar("T")
 
 
 class Unauthorized(TielineError):
     status_code = 401
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the endpoint returns, rolled back on error."""
-    with request.app.state.sessions() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: committed when the endpoint returns, rolled back on error.
+
+    Opening a session touches no database; the endpoint's first query does, in its
+    thread. Only a session that began a transaction needs a thread to end it.
+    """
+    session: Session = request.app.state.sessions()
+    limiter = getattr(request.app.state, "end_limiter", None)
+
+    async def end(step: Callable[[], None]) -> None:
+        await anyio.to_thread.run_sync(step, limiter=limiter)
+
+    try:
+        yield session
+    except BaseException:
+        if session.in_transaction():
+            await end(session.rollback)
+        raise
+    else:
+        if session.in_transaction():
+            await end(session.commit)
+    finally:
+        if session.in_transaction():  # a failed commit: release its connection
+            await end(session.close)
+        else:
+            session.close()  # holds no connection: nothing to release
+
+
+async def in_thread(session: Session, call: Callable[[], T]) -> T:
+    """Run ``call`` and end the request's transaction in one worker thread.
+
+    For async endpoints on the hot paths: one hop to a thread instead of two (the
+    endpoint, then :func:`get_session`'s commit), which finds nothing left to end.
+    """
+
+    def run() -> T:
         try:
-            yield session
-            session.commit()
+            result = call()
         except BaseException:
             session.rollback()
             raise
+        session.commit()
+        return result
+
+    return await run_in_threadpool(run)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -49,7 +108,61 @@ class Caller:
         self.settings = settings
 
 
-def get_caller(
+class KeyCache:
+    """Live API keys seen in the last ``seconds``: key hash -> (key id, workspace id, name).
+
+    A key is looked up in the database at most once per ``seconds`` per process, so a
+    key revoked by ``tieline keys revoke`` stops working within that time in a running
+    server. Unknown and revoked keys are never cached.
+    """
+
+    def __init__(
+        self, *, seconds: float = KEY_CACHE_SECONDS, max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.seconds = seconds
+        self._max = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, int, int, str]] = OrderedDict()
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def get(self, digest: str) -> tuple[int, int, str] | None:
+        with self._lock:
+            hit = self._entries.get(digest)
+            if hit is None:
+                return None
+            if self._clock() - hit[0] >= self.seconds:
+                del self._entries[digest]
+                return None
+            return hit[1:]
+
+    def put(self, digest: str, key_id: int, workspace_id: int, workspace: str) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            self._entries[digest] = (self._clock(), key_id, workspace_id, workspace)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+
+def _lookup(session: Session, key: str) -> tuple[int, int, str] | None:
+    info = service.authenticate(session=session, key=key)
+    if info is None:
+        return None
+    return (
+        info.id,
+        info.workspace_id,
+        service.workspace_name(session=session, workspace_id=info.workspace_id),
+    )
+
+
+async def get_caller(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     x_api_key: Annotated[
@@ -58,12 +171,18 @@ def get_caller(
 ) -> Caller:
     if not x_api_key:
         raise Unauthorized("send an API key in the X-API-Key header")
-    info = service.authenticate(session=session, key=x_api_key)
-    if info is None:
-        raise Unauthorized("unknown or revoked API key")
-    name = service.workspace_name(session=session, workspace_id=info.workspace_id)
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    digest = KeyCache.digest(x_api_key)
+    found = cache.get(digest) if cache is not None else None
+    if found is None:
+        found = await run_in_threadpool(_lookup, session, x_api_key)
+        if found is None:
+            raise Unauthorized("unknown or revoked API key")
+        if cache is not None:
+            cache.put(digest, *found)
+    key_id, workspace_id, name = found
     scoped = settings.model_copy(update={"workspace": name})
-    return Caller(key_id=info.id, workspace_id=info.workspace_id, settings=scoped)
+    return Caller(key_id=key_id, workspace_id=workspace_id, settings=scoped)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -62,7 +62,7 @@ def install(app: object, *, per_minute: int = DEFAULT_PER_MINUTE) -> None:
     app.state.rate_limiter = RateLimiter(per_minute=per_minute)  # type: ignore[attr-defined]
 
 
-def rate_limit(request: Request, caller: CallerDep) -> Caller:
+async def rate_limit(request: Request, caller: CallerDep) -> Caller:
     """The caller, once its key is under its limit; 429 with Retry-After otherwise."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:

@@ -59,7 +59,7 @@ def weekly_digest(
     ] = None,
     format: Annotated[Literal["json", "md", "html"], Query()] = "json",
     base_url: Annotated[
-        str | None, Query(description="Where links point; default: this server.")
+        str | None, Query(description="Where links point; default: the `[api] base_url` setting.")
     ] = None,
 ) -> Response:
     """Accounts whose health or sentiment dropped, aging items we owe, departures and
@@ -69,7 +69,7 @@ def weekly_digest(
         settings=caller.settings,
         week=use_case.parse_week(week) if week else None,
         owner=owner or None,
-        base_url=base_url or use_case.DEFAULT_BASE_URL,
+        base_url=base_url or caller.settings.api.base_url,
     )
     if format == "md":
         return PlainTextResponse(

@@ -353,6 +353,7 @@ def snapshot(
                 "band": health.band.value if health.band else None,
                 "relationship": obj["relationship"]["score"],
                 "flags": sorted(k for k, v in obj["flags"].items() if v["raised"]),
+                "trend": health.trend,
                 # The account object as `accounts --format json` gives it, with its KPIs.
                 "payload": _jsonable({**obj, "kpis": dict((kpis or {}).get(name, {}))}),
             }

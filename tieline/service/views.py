@@ -9,10 +9,11 @@ workspace: an id of another workspace is reported as not found, never shown.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,6 @@ from tieline.graph.health_config import config_from_mapping
 from tieline.service.relationships import assess, end_of
 from tieline.store import kpi_inputs, views
 from tieline.store import repository as repo
-from tieline.store.views import AccountSort
 
 __all__ = [
     "AccountSort",
@@ -75,44 +75,125 @@ def _effective(session: Session, settings: Settings, ws: int) -> tuple[Settings,
     return settings.model_copy(update={"health": {**settings.health, **override}}), True
 
 
-class ListCache:
-    """The sorted, filtered account list per workspace, kept until its snapshots change.
+AccountSort = Literal["health", "-health", "name", "-name", "relationship", "-relationship"]
+# Accounts without a snapshot sort after every scored one, in both directions.
+_NO_SCORE_ASC, _NO_SCORE_DESC = 1e9, -1e9
 
-    The list endpoint serves pages from memory: one cheap query checks the workspace's
-    version (snapshot and account counts and newest ids), and only a changed version
-    rebuilds the list (one full query). Thread-safe; one instance per app.
+_Ordered = list[tuple[Any, views.AccountRow]]
+
+
+def _sort_key(row: views.AccountRow, field: str, desc: bool) -> Any:
+    """The row's value for ``field`` (never None, so keyset comparisons hold)."""
+    if field == "name":
+        return row.name
+    value = row.score if field == "health" else row.relationship
+    if value is None:
+        return _NO_SCORE_DESC if desc else _NO_SCORE_ASC
+    return float(value)
+
+
+def _derive(
+    rows: list[views.AccountRow], sort: AccountSort, band: str | None, flag: str | None
+) -> _Ordered:
+    """The filtered rows in list order, each with its sort key; ties break by id."""
+    desc, name = sort.startswith("-"), sort.lstrip("-")
+    chosen = [
+        (_sort_key(r, name, desc), r)
+        for r in rows
+        if (band is None or r.band == band) and (flag is None or flag in r.flags)
+    ]
+    chosen.sort(key=lambda kr: kr[1].id)
+    chosen.sort(key=lambda kr: kr[0], reverse=desc)  # stable: ids stay ascending in a tie
+    return chosen
+
+
+def _start(ordered: _Ordered, after: tuple[Any, int], desc: bool) -> int:
+    """The index of the first row beyond the keyset cursor ``after`` (binary search)."""
+    value, last_id = after
+    lo, hi = 0, len(ordered)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        key, row = ordered[mid]
+        if key == value:
+            beyond = row.id > last_id
+        else:
+            beyond = bool(key < value) if desc else bool(key > value)
+        if beyond:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@dataclass
+class _Listing:
+    """One workspace's account rows at one version, and the orders derived from them."""
+
+    version: tuple[Any, ...]
+    rows: list[views.AccountRow]
+    orders: dict[tuple[str, str | None, str | None], _Ordered] = field(default_factory=dict)
+
+
+class ListCache:
+    """The account list per workspace, kept in memory until its snapshots change.
+
+    A request checks the workspace's version (one cheap query: snapshot and account
+    counts and newest ids) unless another did in the last ``fresh_seconds``; a new
+    version reloads the rows (one query, every account, run by one thread while the
+    others wait for it). Each filter and sort is derived from those rows in memory once
+    per version, and a page is a binary search into it. Thread-safe; one per app.
     """
 
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(
+        self, *, fresh_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.fresh_seconds = fresh_seconds
+        self._clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[Any, ...], list[views.AccountRow]] = OrderedDict()
-        self._max = max_entries
+        self._build_locks: dict[int, threading.Lock] = {}
+        self._listings: dict[int, _Listing] = {}
+        self._checked: dict[int, float] = {}
 
-    def rows(
-        self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
-        flag: str | None,
-    ) -> list[views.AccountRow]:  # fmt: skip
-        version = views.list_version(session, workspace_id=workspace_id)
-        key = (workspace_id, sort, band, flag, version)
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        rows = views.account_page(
-            session, workspace_id=workspace_id, sort=sort, band=band, flag=flag, limit=10**9
+    def fresh(self, workspace_id: int) -> bool:
+        """Whether a page can be served from memory alone, with no query at all."""
+        checked = self._checked.get(workspace_id)
+        return (
+            workspace_id in self._listings
+            and checked is not None
+            and self._clock() - checked < self.fresh_seconds
         )
+
+    def page(
+        self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
+        flag: str | None, after: tuple[Any, int] | None, limit: int,
+    ) -> _Ordered:  # fmt: skip
+        """Up to ``limit`` rows (with their sort keys) after ``after``, in list order."""
+        listing = self._listings.get(workspace_id) if self.fresh(workspace_id) else None
+        if listing is None:
+            listing = self._listing(session, workspace_id)
+        key = (sort, band, flag)
+        ordered = listing.orders.get(key)
+        if ordered is None:  # derived outside the lock: at worst twice, never wrong
+            ordered = listing.orders.setdefault(key, _derive(listing.rows, sort, band, flag))
+        start = _start(ordered, after, sort.startswith("-")) if after is not None else 0
+        return ordered[start : start + limit]
+
+    def _listing(self, session: Session, workspace_id: int) -> _Listing:
+        checked = self._clock()
+        version = views.list_version(session, workspace_id=workspace_id)
+        listing = self._listings.get(workspace_id)
+        if listing is not None and listing.version == version:
+            return listing
         with self._lock:
-            self._entries[key] = rows
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
-        return rows
-
-
-def _beyond(row: views.AccountRow, after: tuple[Any, int], desc: bool) -> bool:
-    value, last_id = after
-    if row.sort_key == value:
-        return row.id > last_id
-    return bool(row.sort_key < value) if desc else bool(row.sort_key > value)
+            build = self._build_locks.setdefault(workspace_id, threading.Lock())
+        with build:
+            listing = self._listings.get(workspace_id)
+            if listing is None or listing.version != version:
+                rows = views.account_rows(session, workspace_id=workspace_id)
+                listing = _Listing(version, rows)
+                self._listings[workspace_id] = listing
+            self._checked[workspace_id] = checked
+            return listing
 
 
 def account_page(
@@ -125,21 +206,17 @@ def account_page(
     after: tuple[Any, int] | None = None,
     limit: int = 50,
     cache: ListCache | None = None,
+    workspace_id: int | None = None,
 ) -> Page:
-    """Accounts with their latest stored health, relationship and flags, one page."""
-    ws = _workspace(session, settings)
-    if cache is None:
-        rows = views.account_page(
-            session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after,
-            limit=limit + 1,
-        )  # fmt: skip
-    else:
-        every = cache.rows(session, workspace_id=ws, sort=sort, band=band, flag=flag)
-        start = 0
-        if after is not None:
-            desc = sort.startswith("-")
-            start = next((i for i, r in enumerate(every) if _beyond(r, after, desc)), len(every))
-        rows = every[start : start + limit + 1]
+    """Accounts with their latest stored health, relationship and flags, one page.
+
+    With a ``cache`` that is :meth:`ListCache.fresh` and the ``workspace_id`` given, no
+    query runs: an async caller may call it without a worker thread.
+    """
+    ws = workspace_id if workspace_id is not None else _workspace(session, settings)
+    rows = (cache or ListCache()).page(
+        session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after, limit=limit + 1
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     results = [
@@ -153,10 +230,9 @@ def account_page(
             "flags": r.flags,
             "snapshot_on": r.on,
         }
-        for r in rows
+        for _, r in rows
     ]
-    last = rows[-1] if rows else None
-    return Page(results, (last.sort_key, last.id) if more and last else None)
+    return Page(results, (rows[-1][0], rows[-1][1].id) if more and rows else None)
 
 
 def _kpis(session: Session, settings: Settings, ws: int, name: str, day: date) -> dict[str, Any]:
@@ -173,16 +249,21 @@ def _kpis(session: Session, settings: Settings, ws: int, name: str, day: date) -
 
 
 def account_detail(
-    *, session: Session, settings: Settings, account_id: int, as_of: date | None = None
-) -> dict[str, Any]:
+    *, session: Session, settings: Settings, account_id: int, as_of: date | None = None,
+    workspace_id: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """One account: its latest snapshot, or (``as_of``) its health computed live for that day."""
-    ws = _workspace(session, settings)
-    name = _account(session, ws, account_id)
+    ws = workspace_id if workspace_id is not None else _workspace(session, settings)
+    overview = views.account_overview(session, workspace_id=ws, account_id=account_id)
+    if overview is None:
+        raise NotFound(f"no account {account_id}")
+    name = overview.name
     out: dict[str, Any] = {
         "id": account_id,
         "name": name,
-        "domains": views.account_domains(session, workspace_id=ws, account_id=account_id),
-        **views.account_counts(session, workspace_id=ws, account_id=account_id),
+        "domains": overview.domains,
+        "people": overview.people,
+        **views.message_counts(session, workspace_id=ws, account_id=account_id),
     }
     body: dict[str, Any] | None
     if as_of is not None:
@@ -197,9 +278,9 @@ def account_detail(
             body = {**body, "kpis": kpis}
         out.update(source="live", as_of=as_of)
     else:
-        snap = views.latest_snapshot(session, workspace_id=ws, account_id=account_id)
-        body = dict(snap.payload) if snap is not None else None
-        out.update(source="snapshot" if snap else "none", as_of=snap.on if snap else None)
+        on = overview.snapshot_on
+        body = dict(overview.payload or {}) if on is not None else None
+        out.update(source="snapshot" if on is not None else "none", as_of=on)
     body = body or {}
     out.update(
         health=body.get("health"),
@@ -402,8 +483,7 @@ def account_history(
     _account(session, ws, account_id)
     return [
         {"on": s.on, "score": s.score, "band": s.band, "relationship": s.relationship,
-         "flags": list(s.flags or []),
-         "trend": ((s.payload or {}).get("health") or {}).get("trend")}
+         "flags": list(s.flags or []), "trend": s.trend}
         for s in views.history(session, workspace_id=ws, account_id=account_id)
     ]  # fmt: skip
 

@@ -249,7 +249,7 @@ def alerts_from_snapshot(
 
 
 def after_snapshot(
-    *, session: Session, settings: Settings, assessment: Assessment, base_url: str = BASE_URL
+    *, session: Session, settings: Settings, assessment: Assessment, base_url: str | None = None
 ) -> int:
     """Compute the snapshot's alerts and queue them; nothing to do without subscriptions."""
     ws = repo.get_workspace_id(session, settings.workspace)
@@ -267,7 +267,8 @@ def after_snapshot(
     )
     events = alerts_from_snapshot(
         previous, assessment, messages=[m for m in messages if m.sent_at > since], items=items,
-        threshold=PRESETS[settings.nlp.alert_preset], base_url=base_url,
+        threshold=PRESETS[settings.nlp.alert_preset],
+        base_url=base_url or settings.api.base_url,
     )  # fmt: skip
     return emit(session=session, settings=settings, events=events)
 

@@ -333,6 +333,7 @@ class AccountSnapshot(WorkspaceScoped, Base):
     band: Mapped[str | None] = mapped_column(String(8))
     relationship: Mapped[int | None] = mapped_column(Integer)  # 1-5
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    trend: Mapped[float | None] = mapped_column(Float)  # health change since the previous one
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the account's JSON object
     computed_at: Mapped[datetime] = mapped_column(default=_now)
 

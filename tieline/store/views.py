@@ -11,14 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
-    Float,
     Select,
-    String,
     and_,
-    cast,
     false,
     func,
     or_,
@@ -43,24 +40,20 @@ __all__ = [
     "AccountRow",
     "ItemView",
     "PersonView",
-    "AccountSort",
-    "account_counts",
+    "AccountOverview",
+    "account_overview",
+    "message_counts",
     "account_domains",
     "account_name",
-    "account_page",
+    "account_rows",
     "history",
     "item_page",
-    "latest_snapshot",
     "load_health_config",
     "message_page",
     "message_signals",
     "person_page",
     "save_health_config",
 ]
-
-AccountSort = Literal["health", "-health", "name", "-name", "relationship", "-relationship"]
-# Accounts without a snapshot sort after every scored one, in both directions.
-_NO_SCORE_ASC, _NO_SCORE_DESC = 1e9, -1e9
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +66,6 @@ class AccountRow:
     flags: list[str]
     on: date | None
     trend: float | None
-    sort_key: Any
 
 
 def account_name(session: Session, *, workspace_id: int, account_id: int) -> str | None:
@@ -92,30 +84,15 @@ def _latest(workspace_id: int) -> Any:
     )
 
 
-def _sort_key(sort: AccountSort, snap: Any) -> tuple[Any, bool]:
-    """The sort column (never NULL, so keyset comparisons hold) and whether it descends."""
-    desc = sort.startswith("-")
-    field = sort.lstrip("-")
-    if field == "name":
-        return Account.name, desc
-    column = snap.score if field == "health" else cast(snap.relationship, Float)
-    return func.coalesce(column, _NO_SCORE_DESC if desc else _NO_SCORE_ASC), desc
+def account_rows(session: Session, *, workspace_id: int) -> list[AccountRow]:
+    """Every account of the workspace with its latest snapshot's list columns, by id.
 
-
-def account_page(
-    session: Session,
-    *,
-    workspace_id: int,
-    sort: AccountSort = "health",
-    band: str | None = None,
-    flag: str | None = None,
-    after: tuple[Any, int] | None = None,
-    limit: int = 50,
-) -> list[AccountRow]:
-    """Up to ``limit`` accounts with their latest snapshot, after the ``after`` key."""
+    One query, no filter or order: the caller filters and sorts in memory. (Filtering in
+    SQL let SQLite's planner walk the name index and re-run the latest-snapshot subquery
+    per account: seconds for a thousand accounts.)
+    """
     latest = _latest(workspace_id)
     snap = aliased(AccountSnapshot)
-    key, desc = _sort_key(sort, snap)
     query = (
         select(
             Account.id,
@@ -125,8 +102,7 @@ def account_page(
             snap.relationship,
             snap.flags,
             snap.on,
-            snap.payload[("health", "trend")].as_float(),
-            key,
+            snap.trend,
         )  # fmt: skip
         .select_from(Account)
         .outerjoin(latest, latest.c.account_id == Account.id)
@@ -139,20 +115,11 @@ def account_page(
             ),
         )  # fmt: skip
         .where(Account.workspace_id == workspace_id)
+        .order_by(Account.id)
     )
-    if band is not None:
-        query = query.where(snap.band == band)
-    if flag is not None:
-        # Flag names are plain identifiers: a quoted match on the JSON text is exact.
-        query = query.where(cast(snap.flags, String).like(f'%"{flag}"%'))
-    if after is not None:
-        value, last_id = after
-        beyond = key < value if desc else key > value
-        query = query.where(or_(beyond, and_(key == value, Account.id > last_id)))
-    query = query.order_by(key.desc() if desc else key.asc(), Account.id).limit(limit)
     return [
-        AccountRow(i, n, s, b, r, list(f or []), on, t, k)
-        for i, n, s, b, r, f, on, t, k in session.execute(query)
+        AccountRow(i, n, s, b, r, list(f or []), on, t)
+        for i, n, s, b, r, f, on, t in session.execute(query)
     ]
 
 
@@ -173,16 +140,50 @@ def list_version(session: Session, *, workspace_id: int) -> tuple[Any, ...]:
     return (*snaps, *accounts)
 
 
-def latest_snapshot(
+@dataclass(frozen=True, slots=True)
+class AccountOverview:
+    """An account's name, domains, people and its latest snapshot (if any)."""
+
+    name: str
+    domains: list[str]
+    people: int
+    snapshot_on: date | None
+    payload: dict[str, Any] | None
+
+
+def account_overview(
     session: Session, *, workspace_id: int, account_id: int
-) -> AccountSnapshot | None:
-    return session.scalar(
-        select(AccountSnapshot)
+) -> AccountOverview | None:
+    """The account (None when it is not one of the workspace's) in two queries."""
+    latest_on = (
+        select(func.max(AccountSnapshot.on))
         .where(AccountSnapshot.workspace_id == workspace_id,
                AccountSnapshot.account_id == account_id)
-        .order_by(AccountSnapshot.on.desc())
-        .limit(1)
+        .scalar_subquery()
     )  # fmt: skip
+    people = (
+        select(func.count())
+        .where(Person.workspace_id == workspace_id, Person.account_id == account_id)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(Account.name, people, AccountSnapshot.on, AccountSnapshot.payload)
+        .select_from(Account)
+        .outerjoin(
+            AccountSnapshot,
+            and_(
+                AccountSnapshot.workspace_id == workspace_id,
+                AccountSnapshot.account_id == Account.id,
+                AccountSnapshot.on == latest_on,
+            ),
+        )  # fmt: skip
+        .where(Account.workspace_id == workspace_id, Account.id == account_id)
+    ).first()
+    if row is None:
+        return None
+    name, n_people, on, payload = row
+    domains = account_domains(session, workspace_id=workspace_id, account_id=account_id)
+    return AccountOverview(name, domains, n_people or 0, on, payload)
 
 
 def account_domains(session: Session, *, workspace_id: int, account_id: int) -> list[str]:
@@ -198,21 +199,22 @@ def account_domains(session: Session, *, workspace_id: int, account_id: int) -> 
 
 
 def _account_messages(workspace_id: int, account_id: int) -> Select[tuple[int]]:
-    """Ids of the messages the account's people wrote or received."""
+    """Ids of the messages the account's people wrote or received.
+
+    Only the people are filtered by workspace: their ids already are the workspace's, and
+    a second workspace filter on messages let SQLite pick the (workspace, ingested) index
+    over the author index and scan every message of the workspace.
+    """
     theirs = select(Person.id).where(
         Person.workspace_id == workspace_id, Person.account_id == account_id
     )
-    wrote = select(Message.id).where(
-        Message.workspace_id == workspace_id, Message.author_id.in_(theirs)
-    )
-    got = select(MessageRecipient.message_id).where(
-        MessageRecipient.workspace_id == workspace_id, MessageRecipient.person_id.in_(theirs)
-    )
+    wrote = select(Message.id).where(Message.author_id.in_(theirs))
+    got = select(MessageRecipient.message_id).where(MessageRecipient.person_id.in_(theirs))
     return wrote.union(got)  # type: ignore[return-value]
 
 
-def account_counts(session: Session, *, workspace_id: int, account_id: int) -> dict[str, Any]:
-    """People, messages, threads and the last message of one account."""
+def message_counts(session: Session, *, workspace_id: int, account_id: int) -> dict[str, Any]:
+    """Messages, threads and the last message of one account (one query)."""
     ids = _account_messages(workspace_id, account_id).subquery()
     messages, threads, last = session.execute(
         select(
@@ -220,17 +222,11 @@ def account_counts(session: Session, *, workspace_id: int, account_id: int) -> d
             func.max(Message.sent_at),
         ).where(Message.id.in_(select(ids.c[0])))
     ).one()  # fmt: skip
-    people = session.scalar(
-        select(func.count()).where(
-            Person.workspace_id == workspace_id, Person.account_id == account_id
-        )
-    )
     if isinstance(last, str):  # SQLite aggregates bypass the column type
         last = datetime.fromisoformat(last)
     if isinstance(last, datetime) and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
-    return {"people": people or 0, "messages": messages, "threads": threads,
-            "last_message_at": last}  # fmt: skip
+    return {"messages": messages, "threads": threads, "last_message_at": last}
 
 
 def history(session: Session, *, workspace_id: int, account_id: int) -> list[AccountSnapshot]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from tieline import service
 from tieline.api import schemas
-from tieline.api.deps import CallerDep, SessionDep
+from tieline.api.deps import CallerDep, SessionDep, in_thread
 from tieline.api.routes._common import (
     AsOf,
     Cursor,
@@ -35,7 +36,7 @@ AccountId = Annotated[int, Id("account")]
     "first; ties break by id. Pages are keyset cursors: pass `next` back as `cursor`.",
     responses=problems(401, 422, 429),
 )
-def list_accounts(
+async def list_accounts(
     request: Request,
     session: SessionDep,
     caller: CallerDep,
@@ -47,11 +48,15 @@ def list_accounts(
 ) -> schemas.AccountPage:
     types = (str, int) if sort.lstrip("-") == "name" else (float, int)
     after = decode_cursor(cursor, f"a{sort}", types) if cursor else None
-    page = service.account_page(
-        session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
-        after=(after[0], after[1]) if after else None, limit=limit,
-        cache=getattr(request.app.state, "account_list_cache", None),
+    cache = getattr(request.app.state, "account_list_cache", None)
+    use_case = partial(
+        service.account_page, session=session, settings=caller.settings, sort=sort, band=band,
+        flag=flag, after=(after[0], after[1]) if after else None, limit=limit, cache=cache,
+        workspace_id=caller.workspace_id,
     )  # fmt: skip
+    # A fresh list cache answers from memory: no query, so no worker thread either.
+    fresh = cache is not None and cache.fresh(caller.workspace_id)
+    page = use_case() if fresh else await in_thread(session, use_case)
     return schemas.AccountPage.model_validate(
         {"results": page.results,
          "next": encode_cursor(f"a{sort}", page.next_key) if page.next_key else None}
@@ -67,14 +72,14 @@ def list_accounts(
     "With `as_of` the health is computed live as of the end of that day instead.",
     responses=problems(401, 404, 422, 429),
 )
-def get_account(
+async def get_account(
     session: SessionDep, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
 ) -> schemas.AccountDetail:
-    return schemas.AccountDetail.model_validate(
-        service.account_detail(
-            session=session, settings=caller.settings, account_id=account_id, as_of=as_of
-        )
-    )
+    use_case = partial(
+        service.account_detail, session=session, settings=caller.settings,
+        account_id=account_id, as_of=as_of, workspace_id=caller.workspace_id,
+    )  # fmt: skip
+    return schemas.AccountDetail.model_validate(await in_thread(session, use_case))
 
 
 @router.get(
