@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # noqa: E402
 
-from bench import graph  # noqa: E402
+import graph  # noqa: E402  (bench/graph.py, beside this script: its workspace generator)
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = "bench-api"

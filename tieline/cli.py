@@ -998,12 +998,15 @@ def webhooks_deliver(
     limit: Annotated[int, typer.Option(help="At most this many deliveries.", min=1)] = 500,
 ) -> None:
     """POST every due webhook delivery (all workspaces), signed; retry failures later."""
-    import httpx
-
     from tieline import service
+    from tieline.service.outbound import guarded_client
 
     settings = ctx.obj.settings()
-    with _session(settings) as session, httpx.Client(timeout=timeout) as client:
+    allow = settings.webhooks.allow_private_networks
+    with (
+        _session(settings) as session,
+        guarded_client(timeout=timeout, allow_private=allow) as client,
+    ):
         report = service.deliver_webhooks(
             session, client=client, limit=limit, checkpoint=session.commit
         )

@@ -82,8 +82,25 @@ class ApiSettings(BaseModel):
     # How long the account list's version check is trusted: pages served meanwhile come
     # from memory without a query, at most this stale. 0 = check on every request.
     list_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+    # Database connections per worker: kept open, and extra ones under load (closed
+    # again after use, so a pool smaller than the usual concurrency churns connections).
+    # Endpoints run on at most 40 threads per worker; on PostgreSQL, workers x (pool +
+    # overflow) must stay under its max_connections (100 by default).
+    db_pool_size: int = Field(default=30, ge=1, le=1000)
+    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    # Test each pooled connection with a round trip before use. Off: a connection the
+    # database dropped (a restart) fails one request, and the pool is then renewed.
+    db_pre_ping: bool = False
     # Where CSMs open the web pages; digests and webhook payloads link there.
     base_url: str = "http://127.0.0.1:8000"
+
+
+class WebhookSettings(BaseModel):
+    """Alert webhooks: where deliveries may go."""
+
+    # Receivers on private, loopback or link-local addresses (the server's own network)
+    # are refused unless this is set: a webhook URL must not become a way in (SSRF).
+    allow_private_networks: bool = False
 
 
 class NlpSettings(BaseModel):
@@ -137,6 +154,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     # Health-score weights, bands, point tables and segments; validated by
     # tieline.graph.health.model_from_mapping (format: docs/health.md).
     health: dict[str, Any] = Field(default_factory=dict)

@@ -87,3 +87,13 @@ def test_snapshot_queues_alerts_once_and_deliver_posts_them(api: Api) -> None:
     assert {r.headers["webhook-id"] for r in seen} <= set(ids)
     log = api.get(f"/v1/webhooks/{sub['id']}/deliveries", limit=200).json()["results"]
     assert sum(d["status"] == "delivered" for d in log) == report["delivered"]
+
+
+def test_webhooks_into_our_own_network_are_refused(api: Api) -> None:
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:5432/",
+                "http://localhost:8000/v1/accounts", "https://[::1]/hook"):  # fmt: skip
+        r = _post(api, "/v1/webhooks", body={"url": url, "events": ["item.overdue"]})
+        assert r.status_code == 422, (url, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert "public internet" in r.json()["detail"]
+    assert api.get("/v1/webhooks").json()["results"] == []

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tieline.config import Settings, load_settings
 from tieline.service import webhooks as wh
+from tieline.service.outbound import guarded_client
 from tieline.service.relationships import Assessment
 from tieline.store import digest_queries as dq
 from tieline.store import repository as repo
@@ -149,7 +150,11 @@ def test_overdue_items_past_due_or_older_than_14_days() -> None:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return load_settings(config_file=None, database_url=db_url, workspace="w")
+    # The receivers of these tests listen on 127.0.0.1.
+    return load_settings(
+        config_file=None, database_url=db_url, workspace="w",
+        webhooks={"allow_private_networks": True},
+    )  # fmt: skip
 
 
 def _subscribe(session: Session, settings: Settings, url: str, *events: str) -> dict[str, Any]:
@@ -285,7 +290,7 @@ def test_delivers_to_a_real_local_server(
     sub = _subscribe(session, settings, url, "item.overdue", "message.extremely_negative")
     events = [_event("item.overdue", 1), _event("message.extremely_negative", 2)]
     wh.emit(session=session, settings=settings, events=events, now=NOW)
-    with httpx.Client(timeout=5) as client:
+    with guarded_client(timeout=5, allow_private=True) as client:
         report = wh.deliver_due(session, client=client, now=NOW)
     assert (report.delivered, report.failed, report.retrying) == (2, 0, 0)
     assert sorted(json.loads(b)["type"] for _, b in received) == [

@@ -37,11 +37,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # from its endpoint's first query until the commit, which runs on threads of its
         # own (``end_limiter``): a commit never waits behind endpoints that wait for a
         # connection, so a full pool only queues requests, it cannot stall them.
-        engine = make_engine(cfg.database_url, pool_size=20, max_overflow=40, pool_timeout=10)
+        engine = make_engine(
+            cfg.database_url, pool_size=cfg.api.db_pool_size,
+            max_overflow=cfg.api.db_max_overflow, pool_timeout=10, pre_ping=cfg.api.db_pre_ping,
+        )  # fmt: skip
         migrate(engine)
         app.state.settings = cfg
         app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
+        # Reads that need no transaction: no BEGIN and COMMIT round trips around them.
+        app.state.read_sessions = make_session_factory(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         app.state.end_limiter = anyio.CapacityLimiter(40)
         app.state.account_list_cache = ListCache(fresh_seconds=cfg.api.list_cache_seconds)
         app.state.key_cache = KeyCache(seconds=cfg.api.key_cache_seconds)

@@ -4,7 +4,9 @@ workspace of the caller's API key. Tests swap them with ``app.dependency_overrid
 The dependencies are ``async``: FastAPI runs a sync dependency in a worker thread, and
 each hop to a thread and back costs more than the work of these. Database work goes to
 a thread only where there is some: the endpoint itself (sync), the commit at the end,
-and an API-key lookup that missed the key cache.
+and an API-key lookup that missed the key cache. The hottest reads (the account list
+and detail) skip the session dependency: :func:`read` runs them with a session of their
+own, in autocommit, in a single hop.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Annotated, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Header, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from tieline import service
@@ -26,14 +28,9 @@ from tieline.config import Settings
 from tieline.errors import TielineError
 
 __all__ = [
-    "Caller",
-    "CallerDep",
-    "KeyCache",
-    "SessionDep",
-    "SettingsDep",
-    "Unauthorized",
-    "in_thread",
-]
+    "Caller", "CallerDep", "KeyCache", "ReadSessionsDep", "SessionDep", "SettingsDep",
+    "Unauthorized", "read",
+]  # fmt: skip
 
 KEY_CACHE_SECONDS = 5.0
 T = TypeVar("T")
@@ -76,21 +73,25 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()  # holds no connection: nothing to release
 
 
-async def in_thread(session: Session, call: Callable[[], T]) -> T:
-    """Run ``call`` and end the request's transaction in one worker thread.
+async def get_read_sessions(request: Request) -> sessionmaker[Session]:
+    """Sessions for reads that need no transaction (autocommit: no BEGIN, no COMMIT)."""
+    factory: sessionmaker[Session] = request.app.state.read_sessions
+    return factory
 
-    For async endpoints on the hot paths: one hop to a thread instead of two (the
-    endpoint, then :func:`get_session`'s commit), which finds nothing left to end.
+
+ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
+
+
+async def read(sessions: sessionmaker[Session], call: Callable[[Session], T]) -> T:
+    """Run ``call`` with a session of its own in one worker thread, and close it there.
+
+    For async endpoints on the hot paths that only read: one hop to a thread, and no
+    generator dependency (FastAPI wraps those anew on every request).
     """
 
     def run() -> T:
-        try:
-            result = call()
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
-        return result
+        with sessions() as session:
+            return call(session)
 
     return await run_in_threadpool(run)
 
@@ -150,20 +151,17 @@ class KeyCache:
                 self._entries.popitem(last=False)
 
 
-def _lookup(session: Session, key: str) -> tuple[int, int, str] | None:
-    info = service.authenticate(session=session, key=key)
-    if info is None:
-        return None
-    return (
-        info.id,
-        info.workspace_id,
-        service.workspace_name(session=session, workspace_id=info.workspace_id),
-    )
+def _lookup(sessions: sessionmaker[Session], key: str) -> tuple[int, int, str] | None:
+    with sessions() as session:
+        info = service.authenticate(session=session, key=key)
+        if info is None:
+            return None
+        name = service.workspace_name(session=session, workspace_id=info.workspace_id)
+        return info.id, info.workspace_id, name
 
 
 async def get_caller(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     x_api_key: Annotated[
         str | None, Header(description="An API key from `tieline keys create`.")
@@ -175,7 +173,7 @@ async def get_caller(
     digest = KeyCache.digest(x_api_key)
     found = cache.get(digest) if cache is not None else None
     if found is None:
-        found = await run_in_threadpool(_lookup, session, x_api_key)
+        found = await run_in_threadpool(_lookup, request.app.state.read_sessions, x_api_key)
         if found is None:
             raise Unauthorized("unknown or revoked API key")
         if cache is not None:

@@ -9,6 +9,7 @@ platform has no ``SO_REUSEPORT`` the server runs one worker.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -24,6 +25,8 @@ __all__ = ["serve"]
 
 log = logging.getLogger(__name__)
 
+GC_THRESHOLD = 20_000  # allocations between young-generation collections (Python: 700)
+
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -35,6 +38,30 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _migrate(settings: Settings) -> None:
+    from tieline.store.db import make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def _tune_gc() -> None:
+    """Keep the cyclic GC's pauses short in a long-running server.
+
+    Everything imported so far (FastAPI, SQLAlchemy, pydantic, the app's routes and
+    schemas) lives as long as the process: frozen, full collections no longer walk it.
+    A larger first threshold makes collections rarer; each still handles only what
+    requests allocated since the last one. (Measured: full collections of up to 137 ms
+    every second or so under load without this.)
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+
 def _worker(settings: Settings, host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
@@ -42,6 +69,7 @@ def _worker(settings: Settings, host: str, port: int, access_log: bool) -> None:
 
     sock = _listen(host, port)
     config = uvicorn.Config(create_app(settings), access_log=access_log)
+    _tune_gc()
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -58,11 +86,14 @@ def serve(
         log.warning("no SO_REUSEPORT on this platform: serving with one worker")
         workers = 1
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+        app = create_app(settings)
+        _tune_gc()
+        uvicorn.run(app, host=host, port=port, access_log=access_log)
         return
     if port == 0:
         raise ValueError("several workers need a fixed --port")
     _listen(host, port).close()  # the address is free (or fail here, once, clearly)
+    _migrate(settings)  # once, before the workers (each would race the others)
     context = multiprocessing.get_context("spawn")
     procs = [
         context.Process(target=_worker, args=(settings, host, port, access_log), daemon=False)

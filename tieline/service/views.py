@@ -79,7 +79,18 @@ AccountSort = Literal["health", "-health", "name", "-name", "relationship", "-re
 # Accounts without a snapshot sort after every scored one, in both directions.
 _NO_SCORE_ASC, _NO_SCORE_DESC = 1e9, -1e9
 
-_Ordered = list[tuple[Any, views.AccountRow]]
+
+@dataclass(frozen=True, slots=True)
+class _Ordered:
+    """Rows in list order and their sort keys, side by side: two lists, not one tuple
+    per row, so the garbage collector has two objects to walk instead of thousands."""
+
+    keys: list[Any]
+    rows: list[views.AccountRow]
+
+    def page(self, start: int, limit: int) -> list[tuple[Any, views.AccountRow]]:
+        end = start + limit
+        return list(zip(self.keys[start:end], self.rows[start:end], strict=True))
 
 
 def _sort_key(row: views.AccountRow, field: str, desc: bool) -> Any:
@@ -104,18 +115,18 @@ def _derive(
     ]
     chosen.sort(key=lambda kr: kr[1].id)
     chosen.sort(key=lambda kr: kr[0], reverse=desc)  # stable: ids stay ascending in a tie
-    return chosen
+    return _Ordered([k for k, _ in chosen], [r for _, r in chosen])
 
 
 def _start(ordered: _Ordered, after: tuple[Any, int], desc: bool) -> int:
     """The index of the first row beyond the keyset cursor ``after`` (binary search)."""
     value, last_id = after
-    lo, hi = 0, len(ordered)
+    lo, hi = 0, len(ordered.keys)
     while lo < hi:
         mid = (lo + hi) // 2
-        key, row = ordered[mid]
+        key = ordered.keys[mid]
         if key == value:
-            beyond = row.id > last_id
+            beyond = ordered.rows[mid].id > last_id
         else:
             beyond = bool(key < value) if desc else bool(key > value)
         if beyond:
@@ -166,7 +177,7 @@ class ListCache:
     def page(
         self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
         flag: str | None, after: tuple[Any, int] | None, limit: int,
-    ) -> _Ordered:  # fmt: skip
+    ) -> list[tuple[Any, views.AccountRow]]:  # fmt: skip
         """Up to ``limit`` rows (with their sort keys) after ``after``, in list order."""
         listing = self._listings.get(workspace_id) if self.fresh(workspace_id) else None
         if listing is None:
@@ -176,13 +187,14 @@ class ListCache:
         if ordered is None:  # derived outside the lock: at worst twice, never wrong
             ordered = listing.orders.setdefault(key, _derive(listing.rows, sort, band, flag))
         start = _start(ordered, after, sort.startswith("-")) if after is not None else 0
-        return ordered[start : start + limit]
+        return ordered.page(start, limit)
 
     def _listing(self, session: Session, workspace_id: int) -> _Listing:
         checked = self._clock()
         version = views.list_version(session, workspace_id=workspace_id)
         listing = self._listings.get(workspace_id)
         if listing is not None and listing.version == version:
+            self._checked[workspace_id] = checked
             return listing
         with self._lock:
             build = self._build_locks.setdefault(workspace_id, threading.Lock())
@@ -263,7 +275,9 @@ def account_detail(
         "name": name,
         "domains": overview.domains,
         "people": overview.people,
-        **views.message_counts(session, workspace_id=ws, account_id=account_id),
+        "messages": overview.messages,
+        "threads": overview.threads,
+        "last_message_at": overview.last_message_at,
     }
     body: dict[str, Any] | None
     if as_of is not None:

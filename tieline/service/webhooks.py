@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from tieline.config import Settings
 from tieline.errors import NotFound
 from tieline.nlp.alerts import PRESETS
+from tieline.service.outbound import check_url
 from tieline.service.relationships import Assessment, end_of
 from tieline.store import digest_queries as dq
 from tieline.store import facts
@@ -381,6 +382,7 @@ def create_webhook(
 ) -> dict[str, Any]:
     """A new subscription of the workspace; the result carries its secret (shown once)."""
     ws = repo.get_workspace_id(session, settings.workspace)
+    check_url(url, allow_private=settings.webhooks.allow_private_networks)
     secret = new_secret()
     wanted = [e for e in EVENT_TYPES if e in set(events)]
     sub = store.create_subscription(session, workspace_id=ws, url=url, events=wanted, secret=secret)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["make_engine", "make_session_factory", "migrate", "session_scope"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x7469656C  # "tiel": the advisory lock migrations hold on PostgreSQL
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -28,8 +29,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets WAL and foreign keys."""
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite gets WAL and foreign keys.
+
+    ``pre_ping`` (server databases) tests each pooled connection with a round trip when
+    it is checked out, so one the server dropped is replaced unnoticed; without it the
+    first query on such a connection fails, and the pool then replaces them all.
+    """
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # psycopg 3 is the driver we ship
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -40,7 +46,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return create_engine(parsed, pool_pre_ping=pre_ping, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -63,6 +69,10 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         with connection.begin():
+            if engine.dialect.name == "postgresql":
+                # Servers starting together (workers, replicas) migrate one at a time;
+                # the later ones find the schema at head and do nothing.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
         if sqlite:

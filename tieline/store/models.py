@@ -106,7 +106,9 @@ class AccountDomain(WorkspaceScoped, Base):
     __table_args__ = (UniqueConstraint("workspace_id", "domain"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
     domain: Mapped[str] = mapped_column(String(255))
 
 

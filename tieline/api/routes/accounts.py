@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from tieline import service
 from tieline.api import schemas
-from tieline.api.deps import CallerDep, SessionDep, in_thread
+from tieline.api.deps import CallerDep, ReadSessionsDep, SessionDep, read
 from tieline.api.routes._common import (
     AsOf,
     Cursor,
@@ -38,7 +38,7 @@ AccountId = Annotated[int, Id("account")]
 )
 async def list_accounts(
     request: Request,
-    session: SessionDep,
+    sessions: ReadSessionsDep,
     caller: CallerDep,
     band: Annotated[schemas.Band | None, Query(description="only this health band")] = None,
     flag: Annotated[schemas.FlagName | None, Query(description="only with this flag")] = None,
@@ -49,14 +49,19 @@ async def list_accounts(
     types = (str, int) if sort.lstrip("-") == "name" else (float, int)
     after = decode_cursor(cursor, f"a{sort}", types) if cursor else None
     cache = getattr(request.app.state, "account_list_cache", None)
-    use_case = partial(
-        service.account_page, session=session, settings=caller.settings, sort=sort, band=band,
-        flag=flag, after=(after[0], after[1]) if after else None, limit=limit, cache=cache,
-        workspace_id=caller.workspace_id,
-    )  # fmt: skip
-    # A fresh list cache answers from memory: no query, so no worker thread either.
-    fresh = cache is not None and cache.fresh(caller.workspace_id)
-    page = use_case() if fresh else await in_thread(session, use_case)
+
+    def use_case(session: Session) -> service.Page:
+        return service.account_page(
+            session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
+            after=(after[0], after[1]) if after else None, limit=limit, cache=cache,
+            workspace_id=caller.workspace_id,
+        )  # fmt: skip
+
+    if cache is not None and cache.fresh(caller.workspace_id):
+        with sessions() as idle:  # answered from memory: no query, no worker thread
+            page = use_case(idle)
+    else:
+        page = await read(sessions, use_case)
     return schemas.AccountPage.model_validate(
         {"results": page.results,
          "next": encode_cursor(f"a{sort}", page.next_key) if page.next_key else None}
@@ -73,13 +78,15 @@ async def list_accounts(
     responses=problems(401, 404, 422, 429),
 )
 async def get_account(
-    session: SessionDep, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
+    sessions: ReadSessionsDep, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
 ) -> schemas.AccountDetail:
-    use_case = partial(
-        service.account_detail, session=session, settings=caller.settings,
-        account_id=account_id, as_of=as_of, workspace_id=caller.workspace_id,
-    )  # fmt: skip
-    return schemas.AccountDetail.model_validate(await in_thread(session, use_case))
+    def use_case(session: Session) -> dict[str, Any]:
+        return service.account_detail(
+            session=session, settings=caller.settings, account_id=account_id, as_of=as_of,
+            workspace_id=caller.workspace_id,
+        )  # fmt: skip
+
+    return schemas.AccountDetail.model_validate(await read(sessions, use_case))
 
 
 @router.get(

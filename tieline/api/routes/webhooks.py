@@ -12,6 +12,7 @@ from tieline import service
 from tieline.api import schemas
 from tieline.api.deps import CallerDep, SessionDep
 from tieline.api.routes._common import Id, Limit, LimitedBodyRoute, problems
+from tieline.service.outbound import guarded_client
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], route_class=LimitedBodyRoute)
 
@@ -21,12 +22,14 @@ DELIVER_LIMIT = 20
 
 
 def get_http_client(request: Request) -> Iterator[httpx.Client]:
-    """The client deliveries go through: ``app.state.webhook_client`` if set (tests)."""
+    """The client deliveries go through: ``app.state.webhook_client`` if set (tests),
+    else one that reaches only public addresses (see ``tieline.service.outbound``)."""
     client: httpx.Client | None = getattr(request.app.state, "webhook_client", None)
     if client is not None:
         yield client
         return
-    with httpx.Client(timeout=DELIVER_TIMEOUT) as fresh:
+    allow = request.app.state.settings.webhooks.allow_private_networks
+    with guarded_client(timeout=DELIVER_TIMEOUT, allow_private=allow) as fresh:
         yield fresh
 
 
