@@ -184,3 +184,16 @@ def test_account_detail_carries_the_kpis(api: Api, tmp_path: Path) -> None:
     assert body["kpis"]["nps"] == 100.0
     live = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-11-25").json()
     assert live["kpis"]["nps"] == 100.0
+
+
+def test_list_pages_are_exactly_the_documented_model(api: Api) -> None:
+    """The list writes its JSON itself (rows encoded once per listing): it must be what
+    ``AccountPage`` would give, on the first request and from the memo after it."""
+    from tieline.api.schemas import AccountPage
+
+    for params in ({}, {"sort": "-health", "limit": 2}, {"sort": "name", "band": "red"}):
+        bodies = [api.get("/v1/accounts", **params) for _ in range(2)]
+        assert bodies[0].content == bodies[1].content
+        model = AccountPage.model_validate_json(bodies[0].content)
+        assert bodies[0].json() == model.model_dump(mode="json")
+        assert bodies[0].json()["results"]

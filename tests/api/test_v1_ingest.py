@@ -148,3 +148,43 @@ def test_jobs_are_scoped_to_the_workspace(ingest: Api) -> None:
 def test_upload_needs_a_key(ingest: Api) -> None:
     r = ingest.client.post("/v1/ingest/email", files={"file": ("a.mbox", b"From x")})
     assert r.status_code == 401
+
+
+def test_a_server_starting_finishes_the_job_a_stopped_one_left_running(
+    api: Api, tmp_path: Path
+) -> None:
+    """The job was running when its server stopped; the next server's startup sweep
+    takes it over (its upload is still there) and the status resource shows it done."""
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from tieline.api import create_app
+    from tieline.service import jobs
+    from tieline.store.models import IngestJob
+
+    folder = tmp_path / "uploads"
+    with api.client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        job = jobs.submit_upload(
+            session=session, settings=api.settings, kind="email", upload_dir=folder,
+            file=jobs.Upload("thread.mbox", io.BytesIO((DATA / "email" / "thread.mbox")
+                                                      .read_bytes())),
+        )  # fmt: skip
+        then = datetime.now(UTC) - timedelta(hours=1)
+        session.execute(update(IngestJob).where(IngestJob.id == job.id).values(
+            status="running", started_at=then, heartbeat_at=then, attempts=1))  # fmt: skip
+        session.commit()
+    app = create_app(api.settings)
+    app.state.upload_dir = folder
+    with TestClient(app) as restarted:
+        deadline = time.monotonic() + 60
+        while True:
+            body = restarted.get(f"/v1/ingest/jobs/{job.id}",
+                                 headers={"X-API-Key": api.a.key}).json()  # fmt: skip
+            if body["status"] in ("done", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    assert body["status"] == "done", body
+    assert body["report"]["read"] == 9

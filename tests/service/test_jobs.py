@@ -163,3 +163,90 @@ def test_default_upload_dir(tmp_path: Path) -> None:
     assert jobs.default_upload_dir(f"sqlite:///{tmp_path}/t.db") == tmp_path / "uploads"
     assert jobs.default_upload_dir("postgresql://h/db").name == "tieline-uploads"
     assert jobs.default_upload_dir("sqlite://").name == "tieline-uploads"
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def _age(sessions: sessionmaker[Session], job_id: int, *, status: str, minutes: float,
+         attempts: int = 1) -> None:  # fmt: skip
+    """Pretend the job's server stopped ``minutes`` ago while it was ``status``."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    then = datetime.now(UTC) - timedelta(minutes=minutes)
+    with sessions() as session:
+        session.execute(
+            update(IngestJob).where(IngestJob.id == job_id)
+            .values(status=status, created_at=then, started_at=then, heartbeat_at=then,
+                    attempts=attempts)
+        )  # fmt: skip
+        session.commit()
+
+
+def _status(sessions: sessionmaker[Session], job_id: int) -> tuple[str, str | None, int]:
+    with sessions() as session:
+        row = session.get_one(IngestJob, job_id)
+        return row.status, row.error, row.attempts
+
+
+def test_a_job_cut_off_by_a_restart_is_taken_over_and_finished(
+    sessions: sessionmaker[Session], make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = make_settings(workspace="acme")
+    folder = tmp_path / "uploads"
+    job = _submit(sessions, settings, "email", _upload(DATA / "email" / "thread.mbox"), folder)
+    _age(sessions, job.id, status="running", minutes=30)  # its server died mid-way
+    other = make_settings(workspace="default")  # recovery serves every workspace
+    assert jobs.recover_jobs(sessions=sessions, settings=other, upload_dir=folder) == [job.id]
+    status, error, attempts = _status(sessions, job.id)
+    assert (status, error, attempts) == ("done", None, 2)
+    with sessions() as session:
+        ws = repo.get_workspace_id(session, "acme")
+        count = session.scalar(select(func.count()).where(Message.workspace_id == ws))
+        assert (count or 0) > 0
+    assert not list(folder.rglob("thread.mbox"))
+    # Nothing left to recover; ingesting again would add nothing anyway.
+    assert jobs.recover_jobs(sessions=sessions, settings=other, upload_dir=folder) == []
+
+
+def test_a_job_still_beating_or_just_queued_is_left_to_its_server(
+    sessions: sessionmaker[Session], make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    settings = make_settings(workspace="acme")
+    folder = tmp_path / "uploads"
+    running = _submit(sessions, settings, "email", _upload(DATA / "email" / "thread.mbox"),
+                      folder)  # fmt: skip
+    _age(sessions, running.id, status="running", minutes=2)  # heartbeat 2 minutes ago
+    queued = _submit(sessions, settings, "email", _upload(DATA / "email" / "signals.mbox"),
+                     folder)  # fmt: skip
+    assert jobs.recover_jobs(sessions=sessions, settings=settings, upload_dir=folder) == []
+    assert _status(sessions, running.id)[0] == "running"
+    assert _status(sessions, queued.id)[0] == "queued"
+    # The queued job's own background task claims it; a second claimant gets nothing.
+    assert jobs.run_job(queued.id, sessions=sessions, settings=settings, upload_dir=folder)
+    assert not jobs.run_job(queued.id, sessions=sessions, settings=settings, upload_dir=folder)
+    assert _status(sessions, queued.id)[0] == "done"
+
+
+def test_a_stalled_job_without_its_upload_or_out_of_attempts_fails_with_the_reason(
+    sessions: sessionmaker[Session], make_settings: MakeSettings, tmp_path: Path
+) -> None:
+    import shutil
+
+    settings = make_settings(workspace="acme")
+    folder = tmp_path / "uploads"
+    lost = _submit(sessions, settings, "email", _upload(DATA / "email" / "thread.mbox"), folder)
+    tired = _submit(sessions, settings, "email", _upload(DATA / "email" / "signals.mbox"),
+                    folder)  # fmt: skip
+    shutil.rmtree(next(folder.rglob("thread.mbox")).parent)  # the lost job's folder
+    _age(sessions, lost.id, status="running", minutes=30)
+    _age(sessions, tired.id, status="running", minutes=30, attempts=jobs.MAX_ATTEMPTS)
+    ran = jobs.recover_jobs(sessions=sessions, settings=settings, upload_dir=folder)
+    assert sorted(ran) == sorted([lost.id, tired.id])
+    status, error, _ = _status(sessions, lost.id)
+    assert status == "failed" and error is not None and "upload is gone" in error
+    status, error, _ = _status(sessions, tired.id)
+    assert status == "failed" and error is not None and "giving up" in error
+    assert not list(folder.rglob("signals.mbox"))

@@ -101,15 +101,15 @@ def test_the_listing_is_rechecked_only_once_it_is_no_longer_fresh(
     cache = ListCache(fresh_seconds=1.0, clock=clock)
     page: Any = dict(sort="name", band=None, flag=None, after=None, limit=100)
     assert not cache.fresh(1)
-    assert len(cache.page(None, workspace_id=1, **page)) == 10  # type: ignore[arg-type]
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10  # type: ignore[arg-type]
     assert cache.fresh(1) and not cache.fresh(2)
     version[0] = 2  # new snapshots: not seen while the listing is fresh
     clock.now += 0.5
-    assert len(cache.page(None, workspace_id=1, **page)) == 10  # type: ignore[arg-type]
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10  # type: ignore[arg-type]
     assert calls == {"version": 1, "rows": 1}
     clock.now += 0.6
     assert not cache.fresh(1)
-    assert len(cache.page(None, workspace_id=1, **page)) == 20  # type: ignore[arg-type]
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 20  # type: ignore[arg-type]
     assert calls == {"version": 2, "rows": 2}
     clock.now += 2
     cache.page(None, workspace_id=1, **page)  # type: ignore[arg-type]

@@ -7,12 +7,15 @@ authenticates with ``X-API-Key``; errors are problem+json (``errors``).
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 
@@ -23,6 +26,26 @@ from tieline.config import Settings, get_settings
 from tieline.service.views import ListCache
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _recover_jobs(app: FastAPI, stop: threading.Event) -> None:
+    """Ingest jobs a stopped server left behind: at startup, then every few minutes."""
+    from tieline.service import jobs
+
+    while not stop.is_set():
+        try:
+            folder = getattr(app.state, "upload_dir", None)
+            ran = jobs.recover_jobs(
+                sessions=app.state.sessions, settings=app.state.settings,
+                upload_dir=folder or jobs.default_upload_dir(app.state.settings.database_url),
+            )  # fmt: skip
+            if ran:
+                log.warning("recovered interrupted ingest jobs %s", ran)
+        except Exception:  # a database that is down now may be back at the next sweep
+            log.exception("ingest job recovery failed")
+        stop.wait(jobs.STALE_AFTER.total_seconds() / 2)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,17 +68,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = cfg
         app.state.engine = engine
         app.state.sessions = make_session_factory(engine)
-        # Reads that need no transaction: no BEGIN and COMMIT round trips around them.
-        app.state.read_sessions = make_session_factory(
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
+        # Reads that need no transaction, on connections of their own that stay in
+        # autocommit: no BEGIN and COMMIT round trips, no switching modes per request.
+        readers = make_engine(
+            cfg.database_url, isolation_level="AUTOCOMMIT", pool_size=cfg.api.threads,
+            max_overflow=cfg.api.threads, pool_timeout=10, pre_ping=cfg.api.db_pre_ping,
+        )  # fmt: skip
+        app.state.read_sessions = make_session_factory(readers)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = cfg.api.threads
         app.state.end_limiter = anyio.CapacityLimiter(40)
         app.state.account_list_cache = ListCache(fresh_seconds=cfg.api.list_cache_seconds)
         app.state.key_cache = KeyCache(seconds=cfg.api.key_cache_seconds)
         per_minute = cfg.api.rate_limit_per_minute  # 0: no limit
         limiter = ratelimit.RateLimiter(per_minute=per_minute) if per_minute else None
         app.state.rate_limiter = limiter
+        stop = threading.Event()
+        sweeper = threading.Thread(
+            target=_recover_jobs, args=(app, stop), name="tieline-job-recovery", daemon=True
+        )
+        sweeper.start()
         yield
+        stop.set()
+        sweeper.join(5)
+        readers.dispose()
         engine.dispose()
 
     app = FastAPI(title="Tieline", version=__version__, lifespan=lifespan)

@@ -162,7 +162,6 @@ def _lookup(sessions: sessionmaker[Session], key: str) -> tuple[int, int, str] |
 
 async def get_caller(
     request: Request,
-    settings: SettingsDep,
     x_api_key: Annotated[
         str | None, Header(description="An API key from `tieline keys create`.")
     ] = None,
@@ -179,6 +178,7 @@ async def get_caller(
         if cache is not None:
             cache.put(digest, *found)
     key_id, workspace_id, name = found
+    settings: Settings = request.app.state.settings  # not a dependency: one fewer per call
     scoped = settings.model_copy(update={"workspace": name})
     return Caller(key_id=key_id, workspace_id=workspace_id, settings=scoped)
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
 
@@ -39,6 +39,7 @@ __all__ = [
     "default_upload_dir",
     "get_job",
     "list_jobs",
+    "recover_jobs",
     "run_job",
     "submit_upload",
 ]
@@ -49,6 +50,9 @@ JobKind = Literal["email", "slack", "zendesk", "tickets"]
 KINDS: tuple[str, ...] = get_args(JobKind)
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 _CHUNK = 1 << 20
+# A running job commits (and beats) every batch; one silent this long has lost its server.
+STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 _DEFAULT_NAMES = {"email": "upload.mbox", "slack": "export.zip", "zendesk": "export.json",
                   "tickets": "tickets.csv"}  # fmt: skip
 
@@ -200,10 +204,15 @@ def _public(message: str, folder: Path) -> str:
     return message.replace(f"{folder}/mapping/", "").replace(f"{folder}/", "")
 
 
-def _ingest(session: Session, settings: Settings, kind: str, path: Path) -> dict[str, Any]:
+def _ingest(
+    session: Session, settings: Settings, kind: str, path: Path, job_id: int
+) -> dict[str, Any]:
     from tieline import service
 
-    done = session.commit
+    def done() -> None:  # every committed batch is also a sign of life
+        jobs.heartbeat(session, job_id=job_id)
+        session.commit()
+
     if kind == "email":
         report = service.ingest_email(session=session, settings=settings, paths=[path],
                                       checkpoint=done)  # fmt: skip
@@ -221,31 +230,72 @@ def _ingest(session: Session, settings: Settings, kind: str, path: Path) -> dict
 
 
 def run_job(
-    job_id: int, *, sessions: Callable[[], Session], settings: Settings, upload_dir: Path
-) -> None:
-    """Run a queued job to ``done`` (with its report) or ``failed`` (with the error)."""
+    job_id: int, *, sessions: Callable[[], Session], settings: Settings, upload_dir: Path,
+    stale_after: timedelta = STALE_AFTER,
+) -> bool:  # fmt: skip
+    """Run a queued (or stalled) job to ``done`` (with its report) or ``failed`` (with the
+    error); False when another server has it. Removes the upload once it has an outcome.
+
+    Ingesting is idempotent, so a job taken over after a crash re-reads its upload and
+    adds only what the first attempt did not commit.
+    """
     folder: Path | None = None
+    finished = False
     try:
         with sessions() as session:
-            row = jobs.mark_running(session, job_id=job_id)
-            folder = _folder(upload_dir, row.workspace_id, job_id)
-            kind, path = row.kind, folder / row.filename
-            session.commit()
-            try:
-                report = _ingest(session, settings, kind, path)
-            except Exception as exc:  # a failed job, never a crashed server
+            stale_before = datetime.now(UTC) - stale_after
+            if not jobs.claim_job(session, job_id=job_id, stale_before=stale_before):
                 session.rollback()
-                if isinstance(exc, TielineError):
-                    error = exc.message
-                else:
-                    log.exception("ingest job %s failed", job_id)
-                    error = f"{type(exc).__name__}: {exc}"
-                jobs.mark_failed(session, job_id=job_id, error=_public(error, folder))
-            else:
-                jobs.mark_done(session, job_id=job_id, report=report)
+                return False
+            row = jobs.get_job_any(session, job_id=job_id)
+            folder = _folder(upload_dir, row.workspace_id, job_id)
+            kind, path, attempts = row.kind, folder / row.filename, row.attempts
             session.commit()
+            if not path.exists():
+                error = "interrupted, and its upload is gone: upload the file again"
+                jobs.mark_failed(session, job_id=job_id, error=error)
+            elif attempts > MAX_ATTEMPTS:
+                error = f"interrupted {attempts - 1} times: giving up; upload it again"
+                jobs.mark_failed(session, job_id=job_id, error=error)
+            else:
+                try:
+                    report = _ingest(session, settings, kind, path, job_id)
+                except Exception as exc:  # a failed job, never a crashed server
+                    session.rollback()
+                    if isinstance(exc, TielineError):
+                        error = exc.message
+                    else:
+                        log.exception("ingest job %s failed", job_id)
+                        error = f"{type(exc).__name__}: {exc}"
+                    jobs.mark_failed(session, job_id=job_id, error=_public(error, folder))
+                else:
+                    jobs.mark_done(session, job_id=job_id, report=report)
+            session.commit()
+            finished = True
     except Exception:
         log.exception("ingest job %s could not record its outcome", job_id)
     finally:
-        if folder is not None:
+        if folder is not None and finished:
             shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+def recover_jobs(
+    *, sessions: Callable[[], Session], settings: Settings, upload_dir: Path,
+    stale_after: timedelta = STALE_AFTER,
+) -> list[int]:  # fmt: skip
+    """Run every job no server is running: queued and never started, or running with a
+    heartbeat older than ``stale_after`` (its server stopped). Returns the ids run here;
+    several servers recovering at once each take different jobs."""
+    with sessions() as session:
+        stale_before = datetime.now(UTC) - stale_after
+        stalled = jobs.stalled_jobs(session, stale_before=stale_before)
+        found = [(j.id, j.workspace_id) for j in stalled]
+        names = {ws: repo.workspace_name(session, ws) for _, ws in found}
+    ran = []
+    for job_id, ws in found:
+        scoped = settings.model_copy(update={"workspace": names[ws]})
+        if run_job(job_id, sessions=sessions, settings=scoped, upload_dir=upload_dir,
+                   stale_after=stale_after):  # fmt: skip
+            ran.append(job_id)
+    return ran

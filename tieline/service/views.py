@@ -54,6 +54,9 @@ class Page:
 
     results: list[dict[str, Any]] = field(default_factory=list)
     next_key: tuple[Any, ...] | None = None
+    # Per result id, whatever the entry point derived from it (its encoded JSON): kept
+    # with the listing the page came from, so valid as long as that listing is.
+    memo: dict[int, Any] = field(default_factory=dict)
 
 
 def _workspace(session: Session, settings: Settings) -> int:
@@ -143,6 +146,7 @@ class _Listing:
     version: tuple[Any, ...]
     rows: list[views.AccountRow]
     orders: dict[tuple[str, str | None, str | None], _Ordered] = field(default_factory=dict)
+    memo: dict[int, Any] = field(default_factory=dict)
 
 
 class ListCache:
@@ -177,8 +181,9 @@ class ListCache:
     def page(
         self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
         flag: str | None, after: tuple[Any, int] | None, limit: int,
-    ) -> list[tuple[Any, views.AccountRow]]:  # fmt: skip
-        """Up to ``limit`` rows (with their sort keys) after ``after``, in list order."""
+    ) -> tuple[list[tuple[Any, views.AccountRow]], dict[int, Any]]:  # fmt: skip
+        """Up to ``limit`` rows (with their sort keys) after ``after``, in list order, and
+        the listing's memo (see :attr:`Page.memo`)."""
         listing = self._listings.get(workspace_id) if self.fresh(workspace_id) else None
         if listing is None:
             listing = self._listing(session, workspace_id)
@@ -187,7 +192,7 @@ class ListCache:
         if ordered is None:  # derived outside the lock: at worst twice, never wrong
             ordered = listing.orders.setdefault(key, _derive(listing.rows, sort, band, flag))
         start = _start(ordered, after, sort.startswith("-")) if after is not None else 0
-        return ordered.page(start, limit)
+        return ordered.page(start, limit), listing.memo
 
     def _listing(self, session: Session, workspace_id: int) -> _Listing:
         checked = self._clock()
@@ -226,7 +231,7 @@ def account_page(
     query runs: an async caller may call it without a worker thread.
     """
     ws = workspace_id if workspace_id is not None else _workspace(session, settings)
-    rows = (cache or ListCache()).page(
+    rows, memo = (cache or ListCache()).page(
         session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after, limit=limit + 1
     )
     more = len(rows) > limit
@@ -244,7 +249,7 @@ def account_page(
         }
         for _, r in rows
     ]
-    return Page(results, (rows[-1][0], rows[-1][1].id) if more and rows else None)
+    return Page(results, (rows[-1][0], rows[-1][1].id) if more and rows else None, memo)
 
 
 def _kpis(session: Session, settings: Settings, ws: int, name: str, day: date) -> dict[str, Any]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tieline.errors import NotFound
 from tieline.store.models import IngestJob
 
-__all__ = ["create_job", "get_job", "list_jobs", "mark_done", "mark_failed", "mark_running"]
+__all__ = [
+    "claim_job", "create_job", "get_job", "get_job_any", "heartbeat", "list_jobs", "mark_done",
+    "mark_failed", "stalled_jobs",
+]  # fmt: skip
 
 
 def create_job(
@@ -35,6 +38,11 @@ def get_job(session: Session, *, workspace_id: int, job_id: int) -> IngestJob:
     return row
 
 
+def get_job_any(session: Session, *, job_id: int) -> IngestJob:
+    """The job, whatever its workspace (for the server's own recovery, never a caller)."""
+    return session.get_one(IngestJob, job_id, populate_existing=True)
+
+
 def list_jobs(
     session: Session, *, workspace_id: int, before: int | None = None, limit: int = 50
 ) -> list[IngestJob]:
@@ -49,11 +57,47 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def mark_running(session: Session, *, job_id: int) -> IngestJob:
-    row = session.get_one(IngestJob, job_id)
-    row.status, row.started_at, row.error = "running", _now(), None
-    session.flush()
-    return row
+def claim_job(session: Session, *, job_id: int, stale_before: datetime) -> bool:
+    """Make the job ours to run (one UPDATE, so only one claimant wins): a queued job,
+    or a running one whose heartbeat stopped before ``stale_before``."""
+    now = _now()
+    stalled = (IngestJob.status == "running") & (
+        func.coalesce(IngestJob.heartbeat_at, IngestJob.started_at, IngestJob.created_at)
+        < stale_before
+    )
+    result = session.execute(
+        update(IngestJob)
+        .where(IngestJob.id == job_id, (IngestJob.status == "queued") | stalled)
+        .values(status="running", started_at=now, heartbeat_at=now, error=None,
+                attempts=IngestJob.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    claimed = bool(getattr(result, "rowcount", 0) == 1)
+    if claimed:
+        session.expire_all()
+    return claimed
+
+
+def heartbeat(session: Session, *, job_id: int) -> None:
+    session.execute(
+        update(IngestJob)
+        .where(IngestJob.id == job_id)
+        .values(heartbeat_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def stalled_jobs(session: Session, *, stale_before: datetime) -> list[IngestJob]:
+    """Jobs of every workspace that no server is running: queued ones nobody took (older
+    than ``stale_before``) and running ones whose heartbeat stopped before it."""
+    last_sign = func.coalesce(IngestJob.heartbeat_at, IngestJob.started_at, IngestJob.created_at)
+    return list(
+        session.scalars(
+            select(IngestJob)
+            .where(IngestJob.status.in_(("queued", "running")), last_sign < stale_before)
+            .order_by(IngestJob.id)
+        )
+    )
 
 
 def mark_done(session: Session, *, job_id: int, report: dict[str, Any]) -> IngestJob:

@@ -420,6 +420,10 @@ class IngestJob(WorkspaceScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # A running job touches this at every committed batch; one that stops touching it
+    # (its server died) is taken over by the next server's recovery.
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AccountMetric(WorkspaceScoped, Base):

@@ -11,11 +11,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     and_,
+    bindparam,
     false,
     func,
     or_,
@@ -43,6 +46,8 @@ __all__ = [
     "PersonView",
     "AccountOverview",
     "account_overview",
+    "overview_from_row",
+    "overview_statement",
     "account_name",
     "account_rows",
     "history",
@@ -153,7 +158,7 @@ class AccountOverview:
     payload: dict[str, Any] | None
 
 
-def _account_messages(workspace_id: int, account_id: int) -> Select[tuple[int]]:
+def _account_messages(workspace_id: Any, account_id: Any) -> Select[tuple[int]]:
     """Ids of the messages the account's people wrote or received.
 
     Only the people are filtered by workspace: their ids already are the workspace's, and
@@ -168,11 +173,13 @@ def _account_messages(workspace_id: int, account_id: int) -> Select[tuple[int]]:
     return wrote.union(got)  # type: ignore[return-value]
 
 
-def account_overview(
-    session: Session, *, workspace_id: int, account_id: int
-) -> AccountOverview | None:
-    """The account (None when it is not one of the workspace's), in one query: under load
-    each round trip to the database waits its turn for a CPU, so they are what costs."""
+@cache
+def overview_statement() -> Select[Any]:
+    """The one query behind :func:`account_overview`, with ``workspace_id`` and
+    ``account_id`` parameters. Built once: building and keying a statement this size
+    costs more than running it."""
+    workspace_id: Any = bindparam("workspace_id", type_=Integer)
+    account_id: Any = bindparam("account_id", type_=Integer)
     latest_on = (
         select(func.max(AccountSnapshot.on))
         .where(AccountSnapshot.workspace_id == workspace_id,
@@ -199,7 +206,7 @@ def account_overview(
         .where(Message.id.in_(select(ids.c[0])))
         .subquery("activity")
     )
-    row = session.execute(
+    return (
         select(
             Account.name,
             people,
@@ -221,7 +228,10 @@ def account_overview(
             ),
         )  # fmt: skip
         .where(Account.workspace_id == workspace_id, Account.id == account_id)
-    ).first()
+    )
+
+
+def overview_from_row(row: Any) -> AccountOverview | None:
     if row is None:
         return None
     name, n_people, joined, messages, threads, last, on, payload = row
@@ -233,6 +243,15 @@ def account_overview(
         name, sorted((joined or "").split()), n_people or 0, messages or 0, threads or 0, last,
         on, payload,
     )  # fmt: skip
+
+
+def account_overview(
+    session: Session, *, workspace_id: int, account_id: int
+) -> AccountOverview | None:
+    """The account (None when it is not one of the workspace's), in one query: under load
+    each round trip to the database waits its turn for a CPU, so they are what costs."""
+    params = {"workspace_id": workspace_id, "account_id": account_id}
+    return overview_from_row(session.execute(overview_statement(), params).first())
 
 
 def history(session: Session, *, workspace_id: int, account_id: int) -> list[AccountSnapshot]:
