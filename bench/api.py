@@ -1,18 +1,21 @@
 """The /v1 API under concurrent clients: account list and account detail.
 
-    python bench/api.py                              # 10,000 accounts on SQLite, 50 clients
-    python bench/api.py --accounts 1000 --seconds 5  # a quick run
-    python bench/api.py --postgres                   # a throwaway PostgreSQL (tests/pg.py)
-    python bench/api.py --db postgresql://user@host/db
+    python bench/api.py --postgres                   # issue #5: a throwaway PostgreSQL
+    python bench/api.py                              # the same on a SQLite file
+    python bench/api.py --db postgresql://u@h/db --reuse   # generate once, measure often
+    python bench/api.py --accounts 1000 --messages 100000 --seconds 5   # a quick run
 
-Issue #5: p99 < 100 ms at 50 concurrent clients. Generates a workspace straight into a
-fresh database with Core bulk inserts (N accounts with a domain each, ``--snapshots``
-weekly snapshots per account whose payload has the shape ``tieline accounts --format
-json`` stores), serves it with uvicorn in a subprocess on 127.0.0.1 (the rate limit
-lifted), then drives it from this process with ``--clients`` concurrent httpx clients
-for ``--seconds``: each request is, at random, a page of ``GET /v1/accounts`` (sort,
-band and flag filters, a second page by cursor) or ``GET /v1/accounts/{id}``. Prints
-requests/s and p50/p99 latency per endpoint and overall.
+Issue #5: p99 < 100 ms at 50 concurrent clients on a workspace of 10,000 accounts and
+1,000,000 messages. Generates it with ``bench/graph.py``'s generator (people, threads,
+messages with recipients, NLP scores, open items, lifecycle events) and stores
+``--weeks`` weekly snapshots with the real use case, as ``tieline snapshot`` would.
+Then serves it with ``tieline serve --workers N`` in a subprocess on 127.0.0.1 (the
+rate limit off) and drives it from this process with ``--clients`` keep-alive
+connections for ``--seconds`` (a minimal HTTP/1.1 client: httpx would spend the shared
+CPUs itself). Each request is, at random, a page of ``GET /v1/accounts`` (a sort, band
+and flag filters, then the second page by its cursor) or ``GET /v1/accounts/{id}``.
+Prints requests/s and p50/p99 latency per endpoint and overall. Client, server and
+database share the machine's cores.
 """
 
 from __future__ import annotations

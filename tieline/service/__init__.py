@@ -680,6 +680,7 @@ from tieline.service.views import (  # noqa: E402
     open_items_page,
     people_page,
     person_detail,
+    stored_account_detail,
     update_health_config,
 )
 
@@ -696,6 +697,7 @@ __all__ += [
     "open_items_page",
     "people_page",
     "person_detail",
+    "stored_account_detail",
     "update_health_config",
 ]
 

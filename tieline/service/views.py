@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
 from tieline.config import Settings
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidHealthConfig",
     "Page",
     "account_detail",
+    "stored_account_detail",
     "account_history",
     "account_messages",
     "account_page",
@@ -274,33 +276,59 @@ def account_detail(
     overview = views.account_overview(session, workspace_id=ws, account_id=account_id)
     if overview is None:
         raise NotFound(f"no account {account_id}")
+    if as_of is None:
+        return _detail(account_id, overview)
     name = overview.name
-    out: dict[str, Any] = {
+    out = _detail_head(account_id, overview)
+    effective, _ = _effective(session, settings, ws)
+    kpis = _kpis(session, effective, ws, name, as_of)
+    result = assess(
+        session=session, settings=effective, as_of=end_of(as_of), account_ids=[account_id],
+        kpis={name: kpis} if kpis else None,
+    )  # fmt: skip
+    live = result.accounts.get(name)
+    body = {**live, "kpis": kpis} if live is not None else {}
+    out.update(source="live", as_of=as_of)
+    out.update(
+        health=body.get("health"),
+        relationship=body.get("relationship"),
+        flags=body.get("flags", {}),
+        kpis=body.get("kpis") or {},
+        **{f: bool(body.get(f, False)) for f in _FLAG_NAMES},
+    )
+    return out
+
+
+async def stored_account_detail(
+    *, conn: AsyncConnection, workspace_id: int, account_id: int
+) -> dict[str, Any]:
+    """:func:`account_detail` from the latest snapshot, on an asyncio connection."""
+    overview = await views.account_overview_async(
+        conn, workspace_id=workspace_id, account_id=account_id
+    )
+    if overview is None:
+        raise NotFound(f"no account {account_id}")
+    return _detail(account_id, overview)
+
+
+def _detail_head(account_id: int, overview: views.AccountOverview) -> dict[str, Any]:
+    return {
         "id": account_id,
-        "name": name,
+        "name": overview.name,
         "domains": overview.domains,
         "people": overview.people,
         "messages": overview.messages,
         "threads": overview.threads,
         "last_message_at": overview.last_message_at,
     }
-    body: dict[str, Any] | None
-    if as_of is not None:
-        effective, _ = _effective(session, settings, ws)
-        kpis = _kpis(session, effective, ws, name, as_of)
-        result = assess(
-            session=session, settings=effective, as_of=end_of(as_of), account_ids=[account_id],
-            kpis={name: kpis} if kpis else None,
-        )  # fmt: skip
-        body = result.accounts.get(name)
-        if body is not None:
-            body = {**body, "kpis": kpis}
-        out.update(source="live", as_of=as_of)
-    else:
-        on = overview.snapshot_on
-        body = dict(overview.payload or {}) if on is not None else None
-        out.update(source="snapshot" if on is not None else "none", as_of=on)
-    body = body or {}
+
+
+def _detail(account_id: int, overview: views.AccountOverview) -> dict[str, Any]:
+    """The detail from the latest stored snapshot (``source: none`` without one)."""
+    out = _detail_head(account_id, overview)
+    on = overview.snapshot_on
+    body = dict(overview.payload or {}) if on is not None else {}
+    out.update(source="snapshot" if on is not None else "none", as_of=on)
     out.update(
         health=body.get("health"),
         relationship=body.get("relationship"),

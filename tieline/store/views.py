@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, aliased
 
 from tieline.store.models import (
@@ -46,6 +47,7 @@ __all__ = [
     "PersonView",
     "AccountOverview",
     "account_overview",
+    "account_overview_async",
     "overview_from_row",
     "overview_statement",
     "account_name",
@@ -243,6 +245,14 @@ def overview_from_row(row: Any) -> AccountOverview | None:
         name, sorted((joined or "").split()), n_people or 0, messages or 0, threads or 0, last,
         on, payload,
     )  # fmt: skip
+
+
+async def account_overview_async(
+    conn: AsyncConnection, *, workspace_id: int, account_id: int
+) -> AccountOverview | None:
+    """:func:`account_overview` on an asyncio connection (no worker thread)."""
+    params = {"workspace_id": workspace_id, "account_id": account_id}
+    return overview_from_row((await conn.execute(overview_statement(), params)).first())
 
 
 def account_overview(

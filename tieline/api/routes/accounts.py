@@ -103,7 +103,14 @@ async def get_account(
             workspace_id=caller.workspace_id,
         )  # fmt: skip
 
-    body = await read(request.app.state.read_sessions, use_case)
+    engine = getattr(request.app.state, "async_readers", None)
+    if as_of is None and engine is not None:  # the stored snapshot: no thread at all
+        async with engine.connect() as conn:
+            body = await service.stored_account_detail(
+                conn=conn, workspace_id=caller.workspace_id, account_id=account_id
+            )
+    else:
+        body = await read(request.app.state.read_sessions, use_case)
     # Validated and encoded once, here (FastAPI would validate the model again).
     return Response(_DETAIL.dump_json(_DETAIL.validate_python(body)), media_type=JSON)
 
