@@ -6,7 +6,8 @@ each hop to a thread and back costs more than the work of these. Database work g
 a thread only where there is some: the endpoint itself (sync), the commit at the end,
 and an API-key lookup that missed the key cache. The hottest reads (the account list
 and detail) skip the session dependency: :func:`read` runs them with a session of their
-own, in autocommit, in a single hop.
+own (``app.state.read_sessions``, autocommit) in a single hop, and the detail's stored
+snapshot is read on an asyncio engine (``app.state.async_readers``) with no hop at all.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ from tieline.config import Settings
 from tieline.errors import TielineError
 
 __all__ = [
-    "Caller", "CallerDep", "KeyCache", "ReadSessionsDep", "SessionDep", "SettingsDep",
-    "Unauthorized", "read",
+    "Caller", "CallerDep", "KeyCache", "SessionDep", "SettingsDep", "Unauthorized", "read",
 ]  # fmt: skip
 
 KEY_CACHE_SECONDS = 5.0
@@ -71,15 +71,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await end(session.close)
         else:
             session.close()  # holds no connection: nothing to release
-
-
-async def get_read_sessions(request: Request) -> sessionmaker[Session]:
-    """Sessions for reads that need no transaction (autocommit: no BEGIN, no COMMIT)."""
-    factory: sessionmaker[Session] = request.app.state.read_sessions
-    return factory
-
-
-ReadSessionsDep = Annotated[sessionmaker[Session], Depends(get_read_sessions)]
 
 
 async def read(sessions: sessionmaker[Session], call: Callable[[Session], T]) -> T:
