@@ -87,9 +87,10 @@ class ApiSettings(BaseModel):
     # hottest endpoints keep one autocommit connection per thread open.
     threads: int = Field(default=16, ge=1, le=1000)
     # Connections per worker for everything else: kept open, and extra ones under load
-    # (closed after use). On PostgreSQL, workers x (threads + pool + overflow) must stay
-    # under its max_connections (100 by default).
-    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    # (closed after use). Each worker holds at most 2 x threads + pool + overflow
+    # connections (47 by default): on PostgreSQL keep workers times that under its
+    # max_connections (100 by default).
+    db_pool_size: int = Field(default=5, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     # Test each pooled connection with a round trip before use. Off: a connection the
     # database dropped (a restart) fails one request, and the pool is then renewed.
