@@ -1,4 +1,4 @@
-"""Request dependencies: settings, a session per request (it owns the transaction), the
+"""Request dependencies: a session per request (it owns the transaction), the
 workspace of the caller's API key. Tests swap them with ``app.dependency_overrides``.
 
 The dependencies are ``async``: FastAPI runs a sync dependency in a worker thread, and
@@ -29,7 +29,7 @@ from tieline.config import Settings
 from tieline.errors import TielineError
 
 __all__ = [
-    "Caller", "CallerDep", "KeyCache", "SessionDep", "SettingsDep", "Unauthorized", "read",
+    "Caller", "CallerDep", "KeyCache", "SessionDep", "Unauthorized", "read",
 ]  # fmt: skip
 
 KEY_CACHE_SECONDS = 5.0
@@ -38,11 +38,6 @@ T = TypeVar("T")
 
 class Unauthorized(TielineError):
     status_code = 401
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -87,7 +82,6 @@ async def read(sessions: sessionmaker[Session], call: Callable[[Session], T]) ->
     return await run_in_threadpool(run)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

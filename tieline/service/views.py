@@ -277,9 +277,8 @@ def account_detail(
     if overview is None:
         raise NotFound(f"no account {account_id}")
     if as_of is None:
-        return _detail(account_id, overview)
+        return _stored_detail(account_id, overview)
     name = overview.name
-    out = _detail_head(account_id, overview)
     effective, _ = _effective(session, settings, ws)
     kpis = _kpis(session, effective, ws, name, as_of)
     result = assess(
@@ -288,15 +287,7 @@ def account_detail(
     )  # fmt: skip
     live = result.accounts.get(name)
     body = {**live, "kpis": kpis} if live is not None else {}
-    out.update(source="live", as_of=as_of)
-    out.update(
-        health=body.get("health"),
-        relationship=body.get("relationship"),
-        flags=body.get("flags", {}),
-        kpis=body.get("kpis") or {},
-        **{f: bool(body.get(f, False)) for f in _FLAG_NAMES},
-    )
-    return out
+    return _detail(account_id, overview, body, source="live", as_of=as_of)
 
 
 async def stored_account_detail(
@@ -308,10 +299,21 @@ async def stored_account_detail(
     )
     if overview is None:
         raise NotFound(f"no account {account_id}")
-    return _detail(account_id, overview)
+    return _stored_detail(account_id, overview)
 
 
-def _detail_head(account_id: int, overview: views.AccountOverview) -> dict[str, Any]:
+def _stored_detail(account_id: int, overview: views.AccountOverview) -> dict[str, Any]:
+    """The detail from the latest stored snapshot (``source: none`` without one)."""
+    on = overview.snapshot_on
+    if on is None:
+        return _detail(account_id, overview, {}, source="none", as_of=None)
+    return _detail(account_id, overview, overview.payload or {}, source="snapshot", as_of=on)
+
+
+def _detail(
+    account_id: int, overview: views.AccountOverview, body: dict[str, Any], *, source: str,
+    as_of: date | None,
+) -> dict[str, Any]:  # fmt: skip
     return {
         "id": account_id,
         "name": overview.name,
@@ -320,23 +322,14 @@ def _detail_head(account_id: int, overview: views.AccountOverview) -> dict[str, 
         "messages": overview.messages,
         "threads": overview.threads,
         "last_message_at": overview.last_message_at,
-    }
-
-
-def _detail(account_id: int, overview: views.AccountOverview) -> dict[str, Any]:
-    """The detail from the latest stored snapshot (``source: none`` without one)."""
-    out = _detail_head(account_id, overview)
-    on = overview.snapshot_on
-    body = dict(overview.payload or {}) if on is not None else {}
-    out.update(source="snapshot" if on is not None else "none", as_of=on)
-    out.update(
-        health=body.get("health"),
-        relationship=body.get("relationship"),
-        flags=body.get("flags", {}),
-        kpis=body.get("kpis") or {},
+        "source": source,
+        "as_of": as_of,
+        "health": body.get("health"),
+        "relationship": body.get("relationship"),
+        "flags": body.get("flags", {}),
+        "kpis": body.get("kpis") or {},
         **{f: bool(body.get(f, False)) for f in _FLAG_NAMES},
-    )
-    return out
+    }
 
 
 def account_stakeholders(
