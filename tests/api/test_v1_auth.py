@@ -140,3 +140,29 @@ def test_a_cached_key_still_only_sees_its_own_workspace(api: Api) -> None:
         assert api.get(f"/v1/accounts/{api.a.account_id}").status_code == 200
         _is_problem(api.get(f"/v1/accounts/{api.b.account_id}"), 404)
         _is_problem(api.get(f"/v1/accounts/{api.a.account_id}", ws=api.b), 404)
+
+
+def test_an_expired_key_is_looked_up_by_one_caller_while_the_others_keep_it() -> None:
+    from tieline.api.deps import KeyCache
+
+    now = [0.0]
+    cache = KeyCache(seconds=5, clock=lambda: now[0])
+    cache.put("k", 1, 2, "ws")
+    now[0] = 5.0
+    assert cache.get("k") is None  # expired: this caller looks it up ...
+    assert cache.get("k") == (1, 2, "ws")  # ... the others keep the entry meanwhile
+    cache.put("k", 1, 2, "ws")  # looked up: still live
+    now[0] = 9.9
+    assert cache.get("k") == (1, 2, "ws")
+    now[0] = 10.0
+    assert cache.get("k") is None
+    cache.forget("k")  # looked up: revoked
+    assert cache.get("k") is None
+    cache.put("k", 1, 2, "ws")
+    now[0] = 15.0
+    assert cache.get("k") is None  # a lookup that never comes back ...
+    now[0] = 15.9
+    assert cache.get("k") == (1, 2, "ws")
+    now[0] = 16.0
+    assert cache.get("k") is None  # ... holds the entry one second at most
+    assert cache.get("k") is None

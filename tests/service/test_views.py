@@ -80,6 +80,9 @@ class _Clock:
         return self.now
 
 
+SESSION: Any = object()  # stands for a session: the queries are replaced
+
+
 def test_the_listing_is_rechecked_only_once_it_is_no_longer_fresh(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -101,23 +104,47 @@ def test_the_listing_is_rechecked_only_once_it_is_no_longer_fresh(
     cache = ListCache(fresh_seconds=1.0, clock=clock)
     page: Any = dict(sort="name", band=None, flag=None, after=None, limit=100)
     assert not cache.fresh(1)
-    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        cache.page(None, workspace_id=1, **page)  # nothing in memory yet
+    assert len(cache.page(SESSION, workspace_id=1, **page)[0]) == 10
     assert cache.fresh(1) and not cache.fresh(2)
     version[0] = 2  # new snapshots: not seen while the listing is fresh
     clock.now += 0.5
-    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10  # type: ignore[arg-type]
+    assert len(cache.page(SESSION, workspace_id=1, **page)[0]) == 10
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10
     assert calls == {"version": 1, "rows": 1}
     clock.now += 0.6
-    assert not cache.fresh(1)
-    assert len(cache.page(None, workspace_id=1, **page)[0]) == 20  # type: ignore[arg-type]
+    assert not cache.fresh(1)  # this caller is sent to check ...
+    assert cache.fresh(1) and cache.fresh(1)  # ... the others are served meanwhile
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 10
+    assert calls == {"version": 1, "rows": 1}
+    assert len(cache.page(SESSION, workspace_id=1, **page)[0]) == 20
     assert calls == {"version": 2, "rows": 2}
+    assert len(cache.page(None, workspace_id=1, **page)[0]) == 20
     clock.now += 2
-    cache.page(None, workspace_id=1, **page)  # type: ignore[arg-type]
+    cache.page(SESSION, workspace_id=1, **page)
     assert calls == {"version": 3, "rows": 2}  # same version: rows kept
     assert cache.fresh(1)  # ... and fresh again for the next second
     clock.now += 0.9
-    cache.page(None, workspace_id=1, **page)  # type: ignore[arg-type]
+    cache.page(SESSION, workspace_id=1, **page)
     assert calls == {"version": 3, "rows": 2}
+
+
+def test_a_caller_sent_to_check_that_never_does_holds_the_others_back_only_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(views, "list_version", lambda s, workspace_id: (1,))
+    monkeypatch.setattr(views, "account_rows", lambda s, workspace_id: _rows(5))
+    clock = _Clock()
+    cache = ListCache(fresh_seconds=1.0, clock=clock)
+    cache.page(SESSION, workspace_id=1, sort="health", band=None, flag=None, after=None,
+               limit=5)  # fmt: skip
+    clock.now += 1.0
+    assert not cache.fresh(1)  # sent to check; say its request is cancelled
+    clock.now += 0.9
+    assert cache.fresh(1)
+    clock.now += 0.1
+    assert not cache.fresh(1)  # the next caller is sent instead
 
 
 def test_without_freshness_every_page_checks_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +158,7 @@ def test_without_freshness_every_page_checks_the_version(monkeypatch: pytest.Mon
     monkeypatch.setattr(views, "account_rows", lambda s, workspace_id: _rows(5))
     cache = ListCache()
     for _ in range(3):
-        cache.page(None, workspace_id=1, sort="health", band=None, flag=None, after=None,  # type: ignore[arg-type]
+        cache.page(SESSION, workspace_id=1, sort="health", band=None, flag=None, after=None,
                    limit=5)  # fmt: skip
         assert not cache.fresh(1)
     assert len(counted) == 3

@@ -13,6 +13,7 @@ snapshot is read on an asyncio engine (``app.state.async_readers``) with no hop 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -99,8 +100,12 @@ class KeyCache:
 
     A key is looked up in the database at most once per ``seconds`` per process, so a
     key revoked by ``tieline keys revoke`` stops working within that time in a running
-    server. Unknown and revoked keys are never cached.
+    server (give or take the moment one lookup takes). Unknown and revoked keys are never
+    cached. When an entry expires, the first caller looks the key up again and the others
+    keep the entry until it has (at most another second): not one lookup each.
     """
+
+    GRACE = 1.0  # seconds an expired entry serves while one caller looks it up again
 
     def __init__(
         self, *, seconds: float = KEY_CACHE_SECONDS, max_entries: int = 10_000,
@@ -109,8 +114,9 @@ class KeyCache:
         self.seconds = seconds
         self._max = max_entries
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # get() may forget()
         self._entries: OrderedDict[str, tuple[float, int, int, str]] = OrderedDict()
+        self._leased: dict[str, float] = {}  # digest -> when a caller went to look it up
 
     @staticmethod
     def digest(key: str) -> str:
@@ -121,16 +127,30 @@ class KeyCache:
             hit = self._entries.get(digest)
             if hit is None:
                 return None
-            if self._clock() - hit[0] >= self.seconds:
-                del self._entries[digest]
+            now = self._clock()
+            age = now - hit[0]
+            if age < self.seconds:
+                return hit[1:]
+            if age >= self.seconds + self.GRACE:
+                self.forget(digest)
                 return None
-            return hit[1:]
+            if now - self._leased.get(digest, -math.inf) < self.GRACE:
+                return hit[1:]  # another caller is looking it up
+            self._leased[digest] = now
+            return None
+
+    def forget(self, digest: str) -> None:
+        """Drop the key (looked up again and found revoked)."""
+        with self._lock:
+            self._entries.pop(digest, None)
+            self._leased.pop(digest, None)
 
     def put(self, digest: str, key_id: int, workspace_id: int, workspace: str) -> None:
         if self.seconds <= 0:
             return
         with self._lock:
             self._entries[digest] = (self._clock(), key_id, workspace_id, workspace)
+            self._leased.pop(digest, None)
             self._entries.move_to_end(digest)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
@@ -159,6 +179,8 @@ async def get_caller(
     if found is None:
         found = await run_in_threadpool(_lookup, request.app.state.read_sessions, x_api_key)
         if found is None:
+            if cache is not None:
+                cache.forget(digest)
             raise Unauthorized("unknown or revoked API key")
         if cache is not None:
             cache.put(digest, *found)

@@ -8,6 +8,7 @@ workspace: an id of another workspace is reported as not found, never shown.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -159,6 +160,11 @@ class ListCache:
     version reloads the rows (one query, every account, run by one thread while the
     others wait for it). Each filter and sort is derived from those rows in memory once
     per version, and a page is a binary search into it. Thread-safe; one per app.
+
+    Once a listing is due for a check, :meth:`fresh` sends one caller to check it and
+    keeps serving the others from memory meanwhile (for at most another
+    ``fresh_seconds``): under load, every request arriving in that moment used to run
+    the check itself, on a worker thread of its own.
     """
 
     def __init__(
@@ -170,25 +176,42 @@ class ListCache:
         self._build_locks: dict[int, threading.Lock] = {}
         self._listings: dict[int, _Listing] = {}
         self._checked: dict[int, float] = {}
+        self._leased: dict[int, float] = {}  # when a caller was last sent to check
 
     def fresh(self, workspace_id: int) -> bool:
-        """Whether a page can be served from memory alone, with no query at all."""
-        checked = self._checked.get(workspace_id)
-        return (
-            workspace_id in self._listings
-            and checked is not None
-            and self._clock() - checked < self.fresh_seconds
-        )
+        """Whether a page can be served from memory now (``page`` with no session).
+
+        No means: call ``page`` with a session, which checks the version. Once a listing
+        is older than ``fresh_seconds`` only the first caller hears no; the others hear
+        yes until it has checked, or for another ``fresh_seconds`` should it never.
+        """
+        if workspace_id not in self._listings:
+            return False
+        now = self._clock()
+        with self._lock:
+            if now - self._checked.get(workspace_id, -math.inf) < self.fresh_seconds:
+                return True
+            if now - self._leased.get(workspace_id, -math.inf) < self.fresh_seconds:
+                return True  # another caller is checking: what we have, meanwhile
+            self._leased[workspace_id] = now
+            return False
 
     def page(
-        self, session: Session, *, workspace_id: int, sort: AccountSort, band: str | None,
-        flag: str | None, after: tuple[Any, int] | None, limit: int,
+        self, session: Session | None, *, workspace_id: int, sort: AccountSort,
+        band: str | None, flag: str | None, after: tuple[Any, int] | None, limit: int,
     ) -> tuple[list[tuple[Any, views.AccountRow]], dict[int, Any]]:  # fmt: skip
         """Up to ``limit`` rows (with their sort keys) after ``after``, in list order, and
-        the listing's memo (see :attr:`Page.memo`)."""
-        listing = self._listings.get(workspace_id) if self.fresh(workspace_id) else None
-        if listing is None:
+        the listing's memo (see :attr:`Page.memo`). With a session the version is checked
+        unless that was done in the last ``fresh_seconds``; with none (only once
+        :meth:`fresh` said yes) the page comes from memory."""
+        listing = self._listings.get(workspace_id)
+        if session is not None and (
+            listing is None
+            or self._clock() - self._checked.get(workspace_id, -math.inf) >= self.fresh_seconds
+        ):
             listing = self._listing(session, workspace_id)
+        if listing is None:
+            raise RuntimeError("no listing in memory: page() needs a session")
         key = (sort, band, flag)
         ordered = listing.orders.get(key)
         if ordered is None:  # derived outside the lock: at worst twice, never wrong
@@ -217,7 +240,7 @@ class ListCache:
 
 def account_page(
     *,
-    session: Session,
+    session: Session | None,
     settings: Settings,
     sort: AccountSort = "health",
     band: str | None = None,
@@ -229,10 +252,16 @@ def account_page(
 ) -> Page:
     """Accounts with their latest stored health, relationship and flags, one page.
 
-    With a ``cache`` that is :meth:`ListCache.fresh` and the ``workspace_id`` given, no
-    query runs: an async caller may call it without a worker thread.
+    With no session (only with a ``cache`` that is :meth:`ListCache.fresh` and the
+    ``workspace_id`` given) no query runs: an async caller may call it without a worker
+    thread.
     """
-    ws = workspace_id if workspace_id is not None else _workspace(session, settings)
+    if session is None:
+        if cache is None or workspace_id is None:
+            raise ValueError("account_page without a session needs a cache and workspace_id")
+        ws = workspace_id
+    else:
+        ws = workspace_id if workspace_id is not None else _workspace(session, settings)
     rows, memo = (cache or ListCache()).page(
         session, workspace_id=ws, sort=sort, band=band, flag=flag, after=after, limit=limit + 1
     )

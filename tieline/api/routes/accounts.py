@@ -52,7 +52,7 @@ async def list_accounts(
     cache = getattr(request.app.state, "account_list_cache", None)
     sessions = request.app.state.read_sessions  # not a dependency: one fewer per call
 
-    def use_case(session: Session) -> service.Page:
+    def use_case(session: Session | None) -> service.Page:
         return service.account_page(
             session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
             after=(after[0], after[1]) if after else None, limit=limit, cache=cache,
@@ -60,8 +60,7 @@ async def list_accounts(
         )  # fmt: skip
 
     if cache is not None and cache.fresh(caller.workspace_id):
-        with sessions() as idle:  # answered from memory: no query, no worker thread
-            page = use_case(idle)
+        page = use_case(None)  # answered from memory: no query, no worker thread
     else:
         page = await read(sessions, use_case)
     nxt = encode_cursor(f"a{sort}", page.next_key) if page.next_key else None

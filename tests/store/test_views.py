@@ -1,0 +1,62 @@
+"""``store.views``: the account detail's one-query overview, sync and on asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tieline.domain import Address, RecipientKind
+from tieline.ingest.threads import build_threads
+from tieline.store import facts, views
+from tieline.store import repository as repo
+from tieline.store.db import make_async_engine
+from tieline.store.models import Account
+
+from .test_repository import _add, _msg
+
+
+def test_the_overview_is_the_same_in_both_modes_on_both_databases(
+    session: Session, db_url: str
+) -> None:
+    ws = repo.ensure_workspace(session, "w")
+    src = repo.ensure_source(session, workspace_id=ws, kind="email", name="email")
+    sam, dana = Address("sam@northwind.io", "Sam Ortiz"), Address("dana@acme.com", "Dana")
+    _add(session, ws, src, [
+        _msg("a", 2), _msg("b", 3, subject="Re: Plan", in_reply_to="a"),
+        _msg("c", 5, subject="Other", author=sam, recipients=((RecipientKind.TO, dana),)),
+    ])  # fmt: skip
+    repo.rethread(session, workspace_id=ws, build=build_threads)
+    acme = session.scalar(select(Account.id).where(Account.workspace_id == ws))
+    assert acme is not None
+    payload = {"health": {"score": 61.5, "band": "yellow"}, "flags": {}, "gone_dark": True}
+    for on, score in ((date(2026, 3, 1), 70.0), (date(2026, 3, 8), 61.5)):
+        facts.save_snapshots(session, workspace_id=ws, on=on, rows=[
+            {"account_id": acme, "score": score, "band": "yellow", "payload": payload},
+        ])  # fmt: skip
+    session.commit()
+
+    overview = views.account_overview(session, workspace_id=ws, account_id=acme)
+    assert overview is not None
+    assert (overview.name, overview.domains, overview.people) == ("Acme", ["acme.com"], 1)
+    assert (overview.messages, overview.threads) == (3, 2)  # a with its reply, and c
+    assert overview.last_message_at == datetime(2026, 3, 5, 12, tzinfo=UTC)
+    assert overview.snapshot_on == date(2026, 3, 8) and overview.payload == payload
+    assert views.account_overview(session, workspace_id=ws + 1, account_id=acme) is None
+
+    async def on_asyncio() -> list[views.AccountOverview | None]:
+        engine = make_async_engine(db_url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                return [
+                    await views.account_overview_async(conn, workspace_id=w, account_id=acme)
+                    for w in (ws, ws + 1)
+                    for _ in range(6)  # past psycopg's threshold: prepared, then reused
+                ]
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(on_asyncio())
+    assert found[:6] == [overview] * 6 and found[6:] == [None] * 6
