@@ -22,6 +22,7 @@ from sqlalchemy import text
 from tieline import __version__
 from tieline.api import errors, ratelimit, routes, web
 from tieline.api.deps import KeyCache
+from tieline.api.hot import HotReads
 from tieline.config import Settings, get_settings
 from tieline.service.views import ListCache
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()  # the lifespan sets the configured ones
     errors.install(app)
     ratelimit.install(app)
+    app.add_middleware(HotReads)
     app.include_router(routes.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")

@@ -18,7 +18,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from functools import cached_property
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Header, Request
@@ -89,10 +90,26 @@ SessionDep = Annotated[Session, Depends(get_session)]
 class Caller:
     """Who is calling: the workspace the API key is bound to, as settings scoped to it."""
 
-    def __init__(self, *, key_id: int, workspace_id: int, settings: Settings) -> None:
+    def __init__(
+        self, *, key_id: int, workspace_id: int, workspace: str, settings: Settings
+    ) -> None:
         self.key_id = key_id
         self.workspace_id = workspace_id
-        self.settings = settings
+        self._workspace = workspace
+        self._base = settings
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The app's settings scoped to the key's workspace (copied only when used)."""
+        return self._base.model_copy(update={"workspace": self._workspace})
+
+    @classmethod
+    def of(cls, state: Any, found: tuple[int, int, str]) -> Caller:
+        """The caller that ``found`` (key id, workspace id, workspace name) names, in the
+        app whose ``state`` this is."""
+        key_id, workspace_id, name = found
+        return cls(key_id=key_id, workspace_id=workspace_id, workspace=name,
+                   settings=state.settings)  # fmt: skip
 
 
 class KeyCache:
@@ -139,6 +156,14 @@ class KeyCache:
             self._leased[digest] = now
             return None
 
+    def peek(self, digest: str) -> tuple[int, int, str] | None:
+        """The entry while it is live, else None; unlike :meth:`get`, never sends the
+        caller to look the key up (``tieline.api.hot`` hands misses to :meth:`get`'s)."""
+        hit = self._entries.get(digest)
+        if hit is None or self._clock() - hit[0] >= self.seconds:
+            return None
+        return hit[1:]
+
     def forget(self, digest: str) -> None:
         """Drop the key (looked up again and found revoked)."""
         with self._lock:
@@ -184,10 +209,7 @@ async def get_caller(
             raise Unauthorized("unknown or revoked API key")
         if cache is not None:
             cache.put(digest, *found)
-    key_id, workspace_id, name = found
-    settings: Settings = request.app.state.settings  # not a dependency: one fewer per call
-    scoped = settings.model_copy(update={"workspace": name})
-    return Caller(key_id=key_id, workspace_id=workspace_id, settings=scoped)
+    return Caller.of(request.app.state, found)  # the settings: not a dependency, one fewer per call
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

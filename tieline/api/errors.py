@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tieline.errors import TielineError
 
-__all__ = ["PROBLEM", "Problem", "install", "problem"]
+__all__ = ["PROBLEM", "Problem", "install", "problem", "problem_of"]
 
 PROBLEM = "application/problem+json"
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
@@ -25,6 +25,11 @@ def problem(
     body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
             "detail": detail, **extra}  # fmt: skip
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def problem_of(exc: TielineError) -> JSONResponse:
+    """The problem for one of our errors (its status, message and headers)."""
+    return problem(exc.status_code, exc.message, headers=getattr(exc, "headers", None))
 
 
 # The documented shape (OpenAPI), shared by every error response.
@@ -59,8 +64,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(TielineError)
     async def _ours(request: Request, exc: TielineError) -> JSONResponse:
-        headers = getattr(exc, "headers", None)
-        return problem(exc.status_code, exc.message, headers=headers)
+        return problem_of(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

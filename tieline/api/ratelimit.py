@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from tieline.api.deps import Caller, CallerDep
 from tieline.errors import TielineError
 
-__all__ = ["DEFAULT_PER_MINUTE", "RateLimited", "RateLimiter", "install", "rate_limit"]
+__all__ = ["DEFAULT_PER_MINUTE", "RateLimited", "RateLimiter", "check", "install", "rate_limit"]
 
 DEFAULT_PER_MINUTE = 600
 WINDOW = 60.0
@@ -62,16 +62,20 @@ def install(app: object, *, per_minute: int = DEFAULT_PER_MINUTE) -> None:
     app.state.rate_limiter = RateLimiter(per_minute=per_minute)  # type: ignore[attr-defined]
 
 
-async def rate_limit(request: Request, caller: CallerDep) -> Caller:
-    """The caller, once its key is under its limit; 429 with Retry-After otherwise."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+def check(limiter: RateLimiter | None, key_id: int) -> None:
+    """Count one request of the key; :class:`RateLimited` (429) once over its limit."""
     if limiter is not None:
-        wait = limiter.hit(caller.key_id)
+        wait = limiter.hit(key_id)
         if wait is not None:
             raise RateLimited(
                 f"rate limit of {limiter.per_minute} requests a minute reached; retry in {wait} s",
                 retry_after=wait,
             )
+
+
+async def rate_limit(request: Request, caller: CallerDep) -> Caller:
+    """The caller, once its key is under its limit; 429 with Retry-After otherwise."""
+    check(getattr(request.app.state, "rate_limiter", None), caller.key_id)
     return caller
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tieline import service
 from tieline.api import schemas
-from tieline.api.deps import CallerDep, SessionDep, read
+from tieline.api.deps import Caller, CallerDep, SessionDep, read
 from tieline.api.routes._common import (
     AsOf,
     Cursor,
@@ -47,24 +48,43 @@ async def list_accounts(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Response:
+    after = page_after(sort, cursor)
+    body = await account_page_json(
+        request.app.state, caller, sort=sort, band=band, flag=flag, limit=limit, after=after
+    )
+    return Response(body, media_type=JSON)
+
+
+def page_after(sort: str, cursor: str | None) -> tuple[Any, int] | None:
+    """The sort key a page starts after; 422 naming ``cursor`` if it is not one of this
+    listing's."""
+    if not cursor:
+        return None
     types = (str, int) if sort.lstrip("-") == "name" else (float, int)
-    after = decode_cursor(cursor, f"a{sort}", types) if cursor else None
-    cache = getattr(request.app.state, "account_list_cache", None)
-    sessions = request.app.state.read_sessions  # not a dependency: one fewer per call
+    key = decode_cursor(cursor, f"a{sort}", types)
+    return key[0], key[1]
+
+
+async def account_page_json(
+    state: Any, caller: Caller, *, sort: Any, band: str | None, flag: str | None,
+    limit: int, after: tuple[Any, int] | None,
+) -> bytes:  # fmt: skip
+    """One page of the account list as ``AccountPage`` JSON (``tieline.api.hot`` answers
+    with it too)."""
+    cache = getattr(state, "account_list_cache", None)
 
     def use_case(session: Session | None) -> service.Page:
         return service.account_page(
             session=session, settings=caller.settings, sort=sort, band=band, flag=flag,
-            after=(after[0], after[1]) if after else None, limit=limit, cache=cache,
-            workspace_id=caller.workspace_id,
+            after=after, limit=limit, cache=cache, workspace_id=caller.workspace_id,
         )  # fmt: skip
 
     if cache is not None and cache.fresh(caller.workspace_id):
         page = use_case(None)  # answered from memory: no query, no worker thread
     else:
-        page = await read(sessions, use_case)
+        page = await read(state.read_sessions, use_case)
     nxt = encode_cursor(f"a{sort}", page.next_key) if page.next_key else None
-    return Response(_page_json(page, nxt), media_type=JSON)
+    return _page_json(page, nxt)
 
 
 def _page_json(page: service.Page, nxt: str | None) -> bytes:
@@ -96,22 +116,31 @@ _DETAIL = TypeAdapter(schemas.AccountDetail)
 async def get_account(
     request: Request, caller: CallerDep, account_id: AccountId, as_of: AsOf = None
 ) -> Response:
+    body = await account_detail_json(request.app.state, caller, account_id, as_of=as_of)
+    return Response(body, media_type=JSON)
+
+
+async def account_detail_json(
+    state: Any, caller: Caller, account_id: int, *, as_of: date | None = None
+) -> bytes:
+    """The account as ``AccountDetail`` JSON (``tieline.api.hot`` answers with it too)."""
+
     def use_case(session: Session) -> dict[str, Any]:
         return service.account_detail(
             session=session, settings=caller.settings, account_id=account_id, as_of=as_of,
             workspace_id=caller.workspace_id,
         )  # fmt: skip
 
-    engine = getattr(request.app.state, "async_readers", None)
+    engine = getattr(state, "async_readers", None)
     if as_of is None and engine is not None:  # the stored snapshot: no thread at all
         async with engine.connect() as conn:
             body = await service.stored_account_detail(
                 conn=conn, workspace_id=caller.workspace_id, account_id=account_id
             )
     else:
-        body = await read(request.app.state.read_sessions, use_case)
+        body = await read(state.read_sessions, use_case)
     # Validated and encoded once, here (FastAPI would validate the model again).
-    return Response(_DETAIL.dump_json(_DETAIL.validate_python(body)), media_type=JSON)
+    return _DETAIL.dump_json(_DETAIL.validate_python(body))
 
 
 @router.get(
