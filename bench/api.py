@@ -55,6 +55,8 @@ def generate(url: str, *, messages: int, accounts: int, weeks: int, seed: int) -
     from tieline import service
     from tieline.config import load_settings
     from tieline.service.relationships import snapshot
+    from tieline.store import facts
+    from tieline.store import repository as repo
     from tieline.store.db import make_engine, make_session_factory, migrate
 
     engine = make_engine(url)
@@ -70,6 +72,10 @@ def generate(url: str, *, messages: int, accounts: int, weeks: int, seed: int) -
         session.commit()
         print(f"generated {accounts:,} accounts / {messages:,} messages "
               f"in {time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+        t0 = time.perf_counter()  # what the ingest use case does after its messages
+        facts.refresh_activity(session, workspace_id=repo.get_workspace_id(session, WORKSPACE))
+        session.commit()
+        print(f"account activity counted in {time.perf_counter() - t0:.1f} s", flush=True)
         for week in reversed(range(weeks)):
             t0 = time.perf_counter()
             snapshot(session=session, settings=settings, as_of=graph.AS_OF - timedelta(weeks=week))

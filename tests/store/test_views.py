@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tieline.domain import Address, RecipientKind
@@ -29,6 +29,7 @@ def test_the_overview_is_the_same_in_both_modes_on_both_databases(
         _msg("c", 5, subject="Other", author=sam, recipients=((RecipientKind.TO, dana),)),
     ])  # fmt: skip
     repo.rethread(session, workspace_id=ws, build=build_threads)
+    facts.refresh_activity(session, workspace_id=ws)
     acme = session.scalar(select(Account.id).where(Account.workspace_id == ws))
     assert acme is not None
     payload = {"health": {"score": 61.5, "band": "yellow"}, "flags": {}, "gone_dark": True}
@@ -60,3 +61,45 @@ def test_the_overview_is_the_same_in_both_modes_on_both_databases(
 
     found = asyncio.run(on_asyncio())
     assert found[:6] == [overview] * 6 and found[6:] == [None] * 6
+
+
+def test_activity_is_backfilled_by_its_migration_and_follows_merges(db_url: str) -> None:
+    from tieline import service
+    from tieline.config import load_settings
+    from tieline.store.db import make_engine, make_session_factory, migrate
+    from tieline.store.models import AccountActivity, Person
+
+    engine = make_engine(db_url)
+    migrate(engine, "0015")
+    with engine.begin() as conn:  # PostgreSQL's test databases start at head: back to 0015
+        conn.execute(text("DROP TABLE IF EXISTS account_activity"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0015'"))
+    with make_session_factory(engine)() as session:
+        ws = repo.ensure_workspace(session, "w")
+        src = repo.ensure_source(session, workspace_id=ws, kind="email", name="email")
+        kim = Address("kim@globex.com", "Kim")
+        _add(session, ws, src, [_msg("a", 2), _msg("b", 3, in_reply_to="a"),
+                                _msg("c", 4, author=kim)])  # fmt: skip
+        repo.rethread(session, workspace_id=ws, build=build_threads)
+        session.commit()
+    migrate(engine)
+
+    def activity(session: Session) -> dict[str, tuple[int, int]]:
+        rows = session.execute(
+            select(Account.name, AccountActivity.messages, AccountActivity.threads)
+            .join(AccountActivity, AccountActivity.account_id == Account.id)
+        )  # fmt: skip
+        return {name: (messages, threads) for name, messages, threads in rows}
+
+    with make_session_factory(engine)() as session:
+        assert activity(session) == {"Acme": (2, 1), "Globex": (1, 1)}
+        dana, kim_id = (
+            session.scalar(select(Person.id).where(Person.name == name))
+            for name in ("Dana Whitfield", "Kim")
+        )
+        assert dana is not None and kim_id is not None
+        settings = load_settings(config_file=None, database_url=db_url, workspace="w")
+        service.merge_people(session=session, settings=settings, target=dana, others=[kim_id])
+        assert activity(session) == {"Acme": (3, 2)}  # Kim's message is Dana's, at Acme
+        session.commit()
+    engine.dispose()

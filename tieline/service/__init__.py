@@ -31,7 +31,7 @@ from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute
 from tieline.kpi.io import read_metrics, read_revenue, read_surveys
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
-from tieline.store import api_keys, kpi_inputs, people, queries
+from tieline.store import api_keys, facts, kpi_inputs, people, queries
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
@@ -194,6 +194,7 @@ def ingest_records(
             flush()
     flush()
     report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
+    facts.refresh_activity(session, workspace_id=ws)  # new messages, people, accounts
     checkpoint()
     report.seconds = time.perf_counter() - started
     return report
@@ -384,6 +385,7 @@ def merge_people(
     """Merge people into ``target`` (manual correction; survives re-ingestion)."""
     ws = repo.get_workspace_id(session, settings.workspace)
     people.merge_people(session, workspace_id=ws, target_id=target, others=others)
+    facts.refresh_activity(session, workspace_id=ws)  # messages may change accounts
     return _person_view(session, ws, target)
 
 
@@ -391,6 +393,7 @@ def split_identity(*, session: Session, settings: Settings, kind: str, value: st
     """Give one identity (e.g. a shared mailbox wrongly merged) a person of its own."""
     ws = repo.get_workspace_id(session, settings.workspace)
     person = people.split_identity(session, workspace_id=ws, kind=kind, value=value)
+    facts.refresh_activity(session, workspace_id=ws)
     return _person_view(session, ws, person.id)
 
 

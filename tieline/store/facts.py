@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, func, insert, or_, select, union
+from sqlalchemy import Integer, delete, func, insert, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from tieline import domain
 from tieline.store.models import (
     Account,
+    AccountActivity,
     AccountSnapshot,
     Identity,
     LifecycleEventRow,
@@ -291,6 +292,33 @@ def save_snapshots(
             insert(AccountSnapshot),
             [{"workspace_id": workspace_id, "on": on, **r} for r in rows],
         )
+
+
+def refresh_activity(session: Session, *, workspace_id: int) -> None:
+    """Recount each account's activity (``AccountActivity``): the messages its people
+    wrote or received, their threads and the latest one. One statement for the whole
+    workspace; the use cases that add messages or move people between accounts call it."""
+    theirs = Person.workspace_id == workspace_id, Person.account_id.is_not(None)
+    pairs = union(
+        select(Person.account_id, Message.id.label("message_id"))
+        .join(Message, Message.author_id == Person.id).where(*theirs),
+        select(Person.account_id, MessageRecipient.message_id)
+        .join(MessageRecipient, MessageRecipient.person_id == Person.id).where(*theirs),
+    ).subquery()  # fmt: skip
+    counts = (
+        select(
+            literal(workspace_id, Integer),
+            pairs.c.account_id,
+            func.count(),
+            func.count(Message.thread_id.distinct()),
+            func.max(Message.sent_at),
+        )  # fmt: skip
+        .join(Message, Message.id == pairs.c.message_id)
+        .group_by(pairs.c.account_id)
+    )
+    session.execute(delete(AccountActivity).where(AccountActivity.workspace_id == workspace_id))
+    columns = ["workspace_id", "account_id", "messages", "threads", "last_message_at"]
+    session.execute(insert(AccountActivity).from_select(columns, counts))
 
 
 def previous_scores(

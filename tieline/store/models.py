@@ -112,6 +112,24 @@ class AccountDomain(WorkspaceScoped, Base):
     domain: Mapped[str] = mapped_column(String(255))
 
 
+class AccountActivity(WorkspaceScoped, Base):
+    """How much an account's people wrote and received: messages, threads, the latest.
+
+    Derived from messages and people, and kept by the use cases that change them
+    (``store.views.refresh_activity``): the account detail reads one row instead of
+    aggregating every message of the account on each request.
+    """
+
+    __tablename__ = "account_activity"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    threads: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_at: Mapped[datetime | None]
+
+
 class Person(WorkspaceScoped, Base):
     __tablename__ = "people"
 

@@ -23,7 +23,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tieline.store.models import (
     Account,
+    AccountActivity,
     AccountDomain,
     AccountSnapshot,
     HealthOverride,
@@ -200,29 +200,19 @@ def overview_statement() -> Select[Any]:
         .where(AccountDomain.workspace_id == workspace_id, AccountDomain.account_id == account_id)
         .scalar_subquery()
     )
-    ids = _account_messages(workspace_id, account_id).subquery()
-    activity = (
-        select(
-            func.count(Message.id).label("messages"),
-            func.count(func.distinct(Message.thread_id)).label("threads"),
-            func.max(Message.sent_at).label("last"),
-        )
-        .where(Message.id.in_(select(ids.c[0])))
-        .subquery("activity")
-    )
     return (
         select(
             Account.name,
             people,
             domains,
-            activity.c.messages,
-            activity.c.threads,
-            activity.c.last,
+            AccountActivity.messages,
+            AccountActivity.threads,
+            AccountActivity.last_message_at,
             AccountSnapshot.on,
             AccountSnapshot.payload,
         )  # fmt: skip
         .select_from(Account)
-        .join(activity, true())
+        .outerjoin(AccountActivity, AccountActivity.account_id == Account.id)
         .outerjoin(
             AccountSnapshot,
             and_(
