@@ -229,10 +229,8 @@ def overview_from_row(row: Any) -> AccountOverview | None:
     if row is None:
         return None
     name, n_people, joined, messages, threads, last, on, payload = row
-    if isinstance(last, str):  # SQLite aggregates bypass the column type
-        last = datetime.fromisoformat(last)
-    if isinstance(last, datetime) and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
+    if last is not None:  # in UTC, as the column type gives it (psycopg: the session's zone)
+        last = last.astimezone(UTC)
     return AccountOverview(
         name, sorted((joined or "").split()), n_people or 0, messages or 0, threads or 0, last,
         on, payload,
@@ -256,7 +254,8 @@ async def account_overview_async(
     On PostgreSQL the SQL runs on the psycopg connection itself (psycopg prepares it
     after a few runs): SQLAlchemy's asyncio adaptation took half of this read's CPU time,
     and the account detail, this read's endpoint, is the API's most requested one after
-    the list. The row is the same either way (psycopg decodes the JSON and the dates).
+    the list. The overview is the same either way (psycopg decodes the JSON and the
+    dates; :func:`overview_from_row` puts the last message in UTC).
     """
     params = {"workspace_id": workspace_id, "account_id": account_id}
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
