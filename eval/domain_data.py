@@ -57,6 +57,7 @@ class Example:
     expansion: bool
     departure: bool
     authored: bool
+    part: str  # "random" (the seeded draw) or "lifecycle" (the enriched part, for precision)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _enron(key: str, data: Path) -> Text | None:
     record = parse_message(str(path), path.read_bytes())
     if not isinstance(record, Message):
         return None
-    return Text(record.body, "enron:" + normalised_subject(record.subject))
+    # Messages without a subject are threads of their own, not one giant "empty" thread.
+    return Text(record.body, "enron:" + (normalised_subject(record.subject) or key))
 
 
 @cache
@@ -223,21 +225,30 @@ def read_text(key: str, data: Path = DATA) -> Text | None:
 
 
 def label_rows(folder: Path = LABELS) -> Iterator[dict[str, object]]:
-    """Every committed label row; a later file's row for the same id wins (re-annotation)."""
+    """Every committed label row with its ``part`` (the file's name: ``lifecycle*`` or random).
+
+    A later file's row for the same id wins, so a re-annotation file can correct labels.
+    """
     rows: dict[str, dict[str, object]] = {}
     for path in sorted(folder.glob("*.jsonl")):
+        part = "lifecycle" if path.name.startswith("lifecycle") else "random"
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             row = json.loads(line)
             if row.get("sentiment") not in SENTIMENTS:
                 raise ValueError(f"{path.name}:{n}: sentiment {row.get('sentiment')!r}")
-            rows[str(row["id"])] = row
+            rows[str(row["id"])] = row | {"part": part}
     yield from rows.values()
 
 
-def load(split: str | None = None, data: Path = DATA, folder: Path = LABELS) -> list[Example]:
-    """The labelled examples (of one split), text read from ``data``; missing text is skipped."""
+def load(
+    split: str | None = None, data: Path = DATA, folder: Path = LABELS, part: str | None = None
+) -> list[Example]:
+    """The labelled examples (of one split and part), text read from ``data``.
+
+    A message whose text is absent from ``data`` is left out.
+    """
     out = []
     for row in label_rows(folder):
         key = str(row["id"])
@@ -256,8 +267,9 @@ def load(split: str | None = None, data: Path = DATA, folder: Path = LABELS) -> 
             expansion=bool(row.get("expansion", False)),
             departure=bool(row.get("departure", False)),
             authored=bool(row.get("authored", True)),
+            part=str(row["part"]),
         )
-        if split is None or ex.split == split:
+        if (split is None or ex.split == split) and (part is None or ex.part == part):
             out.append(ex)
     return out
 
@@ -276,6 +288,7 @@ def main() -> None:
     for flag in ("request", "churn_risk", "expansion", "departure"):
         print(f"  {flag}: {sum(getattr(e, flag) for e in examples)}")
     print(f"  not authored: {sum(not e.authored for e in examples)}")
+    print("  parts", dict(Counter(e.part for e in examples)))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -113,30 +114,95 @@ def twcs_keys(rng: random.Random) -> list[str]:
     return [f"twcs:{k}" for k in keys]
 
 
-def main() -> None:
+# Lifecycle language is rare in a random draw (a handful of messages in 900), so a second,
+# enriched part is drawn from what a detector or a broad cue list flags. It measures the
+# detectors' precision on realistic hard cases; recall is measured on the random part.
+_CUES = re.compile(
+    r"\b(cancel\w*|switch\w*|competitor\w*|alternative|renew\w*|terminat\w*|leav(e|ing)|"
+    r"last day|no longer (with|at|work)|moving on|budget|cut(ting)? back|another (vendor|provider)|"
+    r"upgrad\w*|more (seats|licen[cs]es|users)|expand\w*|roll(ing)? (it )?out|add(ing)? (users|"
+    r"seats)|pilot|purchas\w*|quote|pricing|never (again|use|fly)|fed up|give up on|"
+    r"mov(e|ing) (away|off) from|migrat\w*|resign\w*|retir\w*|new role|join(ing|ed) )\b",
+    re.IGNORECASE,
+)
+LIFECYCLE_QUOTA = {"enron": 70, "power": 20, "slack": 60, "jira": 20, "twcs": 60}
+
+
+def lifecycle_keys(rng: random.Random, taken: set[str]) -> list[str]:
+    from domain_data import _slack
+
+    from tieline.nlp.churn import churn_risk
+    from tieline.nlp.lifecycle import departure
+
+    pool: dict[str, str] = {}
+    root = DATA / "enron_with_categories"
+    for path in sorted(root.glob("*/*.txt")):
+        cats = path.with_suffix(".cats")
+        if not (cats.is_file() and _has_tone(cats)):
+            pool[f"enron:{path.parent.name}/{path.stem}"] = ""
+    pool |= {f"power:{k}": "" for k in _power_index(DATA)}
+    for path in slack_files(DATA):
+        pool |= {f"slack:{k}": "" for k in _slack_file(path)}
+    pool |= {f"jira:{k}": "" for k in _jira_index(DATA)}
+    pool |= {f"twcs:{k}": "" for k in _twcs_index(DATA)}
     from domain_data import read_text
 
+    fired: dict[str, list[str]] = defaultdict(list)
+    cued: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(pool):
+        if key in taken:
+            continue
+        found = _slack(key[6:], DATA) if key.startswith("slack:") else read_text(key)
+        if found is None or not _ok(found.text):
+            continue
+        source = key.split(":", 1)[0]
+        text = found.text
+        if churn_risk(text) or departure(body=text, author_email="x@example.com"):
+            fired[source].append(key)
+        elif _CUES.search(text):
+            cued[source].append(key)
+    out = []
+    for source, quota in LIFECYCLE_QUOTA.items():
+        rng.shuffle(fired[source])
+        rng.shuffle(cued[source])
+        half = fired[source][: quota // 2]
+        out += half + cued[source][: quota - len(half)]
+    return out
+
+
+def _row(key: str) -> dict[str, str]:
+    from domain_data import read_text
+
+    found = read_text(key)
+    assert found is not None, key
+    source = key.split(":", 1)[0]
+    return {
+        "id": key,
+        "source": source,
+        "thread": found.thread,
+        "split": split_of(found.thread),
+        "text": found.text,
+    }
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{path.name}: {len(rows)} messages")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--batches", type=int, default=3)
+    parser.add_argument(
+        "--lifecycle", action="store_true", help="also write lifecycle.jsonl (the enriched part)"
+    )
     args = parser.parse_args()
     rng = random.Random(SEED)
     keys = enron_keys(rng) + power_keys(rng) + slack_keys(rng) + jira_keys(rng) + twcs_keys(rng)
-    rows = []
-    for key in keys:
-        found = read_text(key)
-        assert found is not None, key
-        source = key.split(":", 1)[0]
-        split = split_of(found.thread)
-        rows.append(
-            {
-                "id": key,
-                "source": source,
-                "thread": found.thread,
-                "split": split,
-                "text": found.text,
-            }
-        )
+    rows = [_row(key) for key in keys]
     # Keep each thread in one batch (an annotator sees a conversation together), sources mixed.
     by_thread: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
@@ -148,10 +214,10 @@ def main() -> None:
         min(batches, key=len).extend(by_thread[thread])
     args.out.mkdir(parents=True, exist_ok=True)
     for k, batch in enumerate(batches):
-        with (args.out / f"batch_{k}.jsonl").open("w", encoding="utf-8") as fh:
-            for row in batch:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(f"batch_{k}.jsonl: {len(batch)} messages")
+        _write(args.out / f"batch_{k}.jsonl", batch)
+    if args.lifecycle:
+        extra = lifecycle_keys(random.Random(SEED + 1), set(keys))
+        _write(args.out / "lifecycle.jsonl", [_row(k) for k in extra])
 
 
 if __name__ == "__main__":
