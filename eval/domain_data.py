@@ -274,6 +274,36 @@ def load(
     return out
 
 
+AGREEMENT = ROOT / "eval" / "labels" / "agreement"
+
+
+def kappa(a: list[object], b: list[object]) -> float:
+    """Cohen's kappa of two annotators' labels for the same items.
+
+    >>> kappa(["x", "y", "x", "y"], ["x", "y", "x", "x"])
+    0.5
+    """
+    n = len(a)
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    values = set(a) | set(b)
+    expected = sum((a.count(v) / n) * (b.count(v) / n) for v in values)
+    # Both annotators gave every item one label: kappa is undefined (nan), not perfect.
+    return float("nan") if expected == 1 else round((observed - expected) / (1 - expected), 3)
+
+
+def agreement(folder: Path = AGREEMENT) -> dict[str, tuple[int, float, float]]:
+    """Per label: (items, raw agreement, kappa) between the committed labels and a second pass."""
+    first = {str(r["id"]): r for r in label_rows()}
+    second = [r for r in label_rows(folder) if str(r["id"]) in first]
+    out = {}
+    for field in ("sentiment", "request", "churn_risk", "expansion", "departure", "authored"):
+        a = [first[str(r["id"])].get(field) for r in second]
+        b = [r.get(field) for r in second]
+        raw = sum(x == y for x, y in zip(a, b, strict=True)) / max(1, len(a))
+        out[field] = (len(a), round(raw, 3), kappa(a, b) if a else float("nan"))
+    return out
+
+
 def main() -> None:
     """``python eval/domain_data.py``: counts per source, split and label."""
     from collections import Counter
@@ -289,6 +319,9 @@ def main() -> None:
         print(f"  {flag}: {sum(getattr(e, flag) for e in examples)}")
     print(f"  not authored: {sum(not e.authored for e in examples)}")
     print("  parts", dict(Counter(e.part for e in examples)))
+    print("agreement with a second, independent annotator (items, raw, Cohen's kappa):")
+    for field, (n, raw, k) in agreement().items():
+        print(f"  {field:11} {n:4}  {raw:.3f}  {k:.3f}")
 
 
 if __name__ == "__main__":
