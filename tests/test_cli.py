@@ -89,9 +89,29 @@ def test_demo_ingests_the_bundled_workspace(db_url: str) -> None:
     # The same people across the three channels: nobody is duplicated.
     assert stats["totals"]["people"] == len({p["id"] for p in people})
     assert {"email", "slack", "zendesk"} <= {i["kind"] for i in marcus["identities"]}
+    # The table shows what the JSON says: role, strength 1-5, departure date (issue 15).
+    table = run("--db", db_url, "-w", "demo", "people", "--account", "Initech",
+                "--as-of", "2026-11-20")  # fmt: skip
+    assert {"role", "strength", "departed"} <= set(table.split())
+    laura = next(line for line in table.splitlines() if "Laura Benson" in line)
+    assert "2026-09-14" in laura
     run("--db", db_url, "demo")  # idempotent
     again = json.loads(run("--db", db_url, "--workspace", "demo", "stats", "--format", "json"))
     assert again["totals"] == stats["totals"]
+
+
+def test_people_table_shows_role_strength_and_departure(base: list[str]) -> None:
+    run(*base, "ingest", "email", str(EMAIL / "thread.mbox"))
+    listed = json.loads(run(*base, "people", "--account", "acme logistics", "--format", "json"))
+    table = run(*base, "people", "--account", "acme logistics")
+    header = next(line for line in table.splitlines() if " name " in line)
+    assert header.split()[1::2][:8] == ["id", "name", "account", "internal", "role", "strength",
+                                        "departed", "emails"]  # fmt: skip
+    for person in listed:
+        line = next(line for line in table.splitlines() if person["name"] in line)
+        assert person["role"] and person["role"].replace("_", " ") in line
+        assert f"{person['relationship']['score']}/5" in line
+        assert person["departed"] is None  # nobody left Acme in this thread: see the demo test
 
 
 def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:

@@ -24,6 +24,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from tieline import __version__, domain
@@ -36,6 +37,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: Rich markup would eat every "[default: ...]" and "[now]" in the help
+    # texts as tags. The root's mode applies to every group and command under it.
+    rich_markup_mode=None,
 )
 ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
@@ -98,12 +102,12 @@ class Context:
 
 
 @contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    from tieline.store.db import make_engine, make_session_factory, migrate
+def _session(settings: Settings, *, create: bool = False) -> Iterator[Session]:
+    """One session for a command; only commands that write pass ``create`` (a new database)."""
+    from tieline.store.db import make_session_factory, open_engine
 
-    engine = make_engine(settings.database_url)
+    engine = open_engine(settings.database_url, create=create)
     try:
-        migrate(engine)
         with make_session_factory(engine)() as session:
             try:
                 yield session
@@ -195,7 +199,7 @@ def _run_ingest(
     if missing:
         raise TielineError(f"no such file or folder: {', '.join(missing)}", 2)
     with (
-        _session(settings) as session,
+        _session(settings, create=True) as session,
         Progress(
             SpinnerColumn(),
             TextColumn(f"[bold]ingesting {label}[/]"),
@@ -446,16 +450,22 @@ people_app = typer.Typer(
 app.add_typer(people_app, name="people")
 
 
-def _people_table(result: list[domain.Person], title: str) -> Table:
+def _people_table(
+    result: list[domain.Person], title: str, scored: Mapping[int, Mapping[str, Any]]
+) -> Table:
     table = Table(title=title)
-    for col in ("id", "name", "account", "internal", "emails"):
-        table.add_column(col)
+    for col in ("id", "name", "account", "internal", "role", "strength", "departed", "emails"):
+        table.add_column(col, justify="right" if col in {"id", "strength"} else "left")
     for p in result:
         flag = "yes" if p.internal else ""
         name = p.name + (" [dim](automated)[/]" if p.automated else "")
         others = [f"{k}:{v}" for k, v in p.identities if k != "email"]
         ids = ", ".join([*p.emails, *others])
-        table.add_row(str(p.id), name, p.account or "—", flag, ids)
+        obj = scored.get(p.id, {})  # only external people are scored
+        role = str(obj["role"]).replace("_", " ") if obj.get("role") else ""
+        rel = f"{obj['relationship']['score']}/5" if obj.get("relationship") else ""
+        departed = f"[red]{obj['departed']}[/]" if obj.get("departed") else ""
+        table.add_row(str(p.id), name, p.account or "—", flag, role, rel, departed, ids)
     return table
 
 
@@ -474,11 +484,9 @@ def people(
     settings = ctx.obj.settings()
     with _session(settings) as session:
         result = service.list_people(session=session, settings=settings, account=account)
-        scored: dict[int, dict[str, Any]] = {}
-        if format is Format.json:
-            scored = service.assess(
-                session=session, settings=settings, as_of=_as_of(as_of), pairs=True
-            ).people
+        scored = service.assess(
+            session=session, settings=settings, as_of=_as_of(as_of), pairs=format is Format.json
+        ).people
     if format is Format.json:
         none: dict[str, Any] = {"relationship": None, "role": None, "departed": None,
                 "departure_evidence": None, "engaged": None, "relationships": []}  # fmt: skip
@@ -486,7 +494,8 @@ def people(
             obj.setdefault("relationships", [])
         _dump([{**person_json(p), **scored.get(p.id, none)} for p in result])
         return
-    out.print(_people_table(result, f"people in workspace {settings.workspace}"))
+    when = f", as of {_as_of(as_of):%Y-%m-%d}" if as_of else ""
+    out.print(_people_table(result, f"people in workspace {settings.workspace}{when}", scored))
 
 
 @people_app.command("merge")
@@ -560,7 +569,7 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, columns: list[str] | 
         "surveys": service.import_surveys,
         "metrics": service.import_metrics,
     }[kind]
-    with _session(settings) as session:
+    with _session(settings, create=True) as session:
         report = use_case(session=session, settings=settings, path=path, columns=_columns(columns))
     result = report.as_dict()
     if format is Format.json:
@@ -673,7 +682,7 @@ def _run_score(settings: Settings) -> dict[str, Any]:
     with err.status("loading models", spinner="dots") if err.is_terminal else _no_status():
         models = service.build_models(settings.nlp)
     with (
-        _session(settings) as session,
+        _session(settings, create=True) as session,
         Progress(
             SpinnerColumn(),
             TextColumn("[bold]scoring[/]"),
@@ -740,7 +749,7 @@ def score(
 def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
     from tieline import service
 
-    with _session(settings) as session:
+    with _session(settings, create=True) as session:
         result = service.take_snapshot(session=session, settings=settings, as_of=as_of)
     bands: dict[str, int] = {}
     for health in result.health.values():
@@ -894,7 +903,7 @@ def keys_create(
     from tieline import service
 
     settings = ctx.obj.settings()
-    with _session(settings) as session:
+    with _session(settings, create=True) as session:
         key, info = service.create_api_key(session=session, settings=settings, name=name)
     err.print(
         f"key {info.id} for workspace {settings.workspace}; store it now, it is not shown again:"
@@ -1043,7 +1052,8 @@ def main() -> None:
     try:
         app()
     except TielineError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}")
+        # One line, never wrapped, and the message taken literally (paths may hold "[").
+        err.print(Text.assemble(("error: ", "bold red"), exc.message), soft_wrap=True)
         raise SystemExit(2 if exc.status_code < 500 else 1) from None
 
 

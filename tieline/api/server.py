@@ -39,13 +39,9 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _migrate(settings: Settings) -> None:
-    from tieline.store.db import make_engine, migrate
+    from tieline.store.db import open_engine
 
-    engine = make_engine(settings.database_url)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    open_engine(settings.database_url, create=True).dispose()
 
 
 def _tune_gc() -> None:

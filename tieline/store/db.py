@@ -11,18 +11,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from tieline.errors import ConfigError, NotFound
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = [
-    "make_async_engine", "make_engine", "make_session_factory", "migrate", "session_scope",
+    "make_async_engine", "make_engine", "make_session_factory", "migrate", "open_engine",
+    "session_scope",
 ]  # fmt: skip
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x7469656C  # "tiel": the advisory lock migrations hold on PostgreSQL
+_SQLITE_FORMS = "sqlite:///relative/file.db or sqlite:////absolute/file.db"
+_URL_FORMS = f"use {_SQLITE_FORMS} or postgresql://USER@HOST/NAME"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -64,6 +69,54 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     elif parsed.get_backend_name() == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     return create_async_engine(parsed, **kwargs)
+
+
+def open_engine(url: str, *, create: bool) -> Engine:
+    """A connected, migrated engine for an entry point, or one clear error saying why not.
+
+    A bad URL, a missing driver or a server that cannot be reached is a
+    ``ConfigError`` with a one-line message (the password hidden), not a traceback.
+    Without ``create`` a SQLite file must exist already: commands that only read must
+    not leave an empty database (and its folders) behind at a mistyped path.
+    """
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r} ({_URL_FORMS})") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        _check_sqlite(parsed, shown, create=create)
+    try:
+        engine = make_engine(url)
+    except exc.NoSuchModuleError:
+        kind = parsed.drivername
+        raise ConfigError(f"unknown kind of database {kind!r} in {shown} ({_URL_FORMS})") from None
+    except exc.ArgumentError as error:
+        raise ConfigError(f"bad database URL {shown}: {str(error).splitlines()[0]}") from None
+    except ImportError as error:
+        raise ConfigError(f"no driver for {shown} is installed ({error.name})") from None
+    try:
+        with engine.connect():
+            pass
+    except exc.DBAPIError as error:  # refused, no such host/database, bad password, not SQLite
+        engine.dispose()
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise ConfigError(f"cannot connect to the database {shown}: {reason}") from None
+    migrate(engine)
+    return engine
+
+
+def _check_sqlite(parsed: URL, shown: str, *, create: bool) -> None:
+    if parsed.host:  # sqlite://tmp/x.db: two slashes, so "tmp" is read as a host
+        raise ConfigError(f"bad SQLite URL {shown}: a file is {_SQLITE_FORMS} (3 or 4 slashes)")
+    database = parsed.database
+    if create or not database or database == ":memory:":
+        return
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise NotFound(
+            f"no database at {path.absolute()} (run `tieline ingest ...` or `tieline demo` first)"
+        )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
