@@ -172,3 +172,24 @@ def test_long_gmail_thread_id(
     assert len(provider) == 1 and len(next(iter(provider)) or "") <= 200
     assert session.scalars(select(Thread.message_count)).all() == [2]  # still one thread
     assert counts(session)["skipped_records"] == 0
+
+
+def test_nul_and_long_names_in_a_revenue_csv(
+    tmp_path: Path, session: Session, make_settings: MakeSettings
+) -> None:
+    from tieline.store.models import RevenueMovement
+
+    path = tmp_path / "revenue.csv"
+    long_owner = "o" * 400 + "@northwind.io"
+    path.write_text(
+        "account,date,kind,amount,owner\n"
+        "Acme\x00 Logistics,2026-01-01,new,1000,dana@northwind.io\n"
+        f"{'Globex ' * 50},2026-01-01,new,500,{long_owner}\n"
+        "Initech,2026-02-01,expansion,200,\n"
+    )
+    report = service.import_revenue(session=session, settings=make_settings(), path=path)
+    session.commit()
+    assert report.new == 3 and report.skipped == 0
+    accounts = session.scalars(select(RevenueMovement.account)).all()
+    assert "Acme Logistics" in accounts and all(len(a) <= 200 for a in accounts)
+    assert all(len(o or "") <= 320 for o in session.scalars(select(RevenueMovement.owner)))

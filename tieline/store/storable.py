@@ -26,7 +26,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String
@@ -47,6 +48,7 @@ __all__ = [
     "bound_recipients",
     "clean_text",
     "fit_key",
+    "fit_rows",
     "fit_text",
     "limit_of",
     "person_name",
@@ -249,3 +251,31 @@ def bound_recipients(m: domain.Message, limit: int) -> domain.Message:
         or f"mass mailing: {count:,} recipients (over ingest.max_recipients = {limit})",
         attributes={**m.attributes, MASS_MAILING: "true", "recipient_count": str(count)},
     )
+
+
+@cache
+def _sized_columns(model: type[Base]) -> dict[str, int | None]:
+    """Column name -> length of each text column of ``model`` (None: unbounded)."""
+    return {
+        col.key: col.type.length
+        for col in model.__table__.columns
+        if isinstance(col.type, String)  # Text is a String without a length
+    }
+
+
+def fit_rows(model: type[Base], rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Plain rows for ``model`` with every text value clean and cut to its column.
+
+    For rows derived from stored text or imported from a spreadsheet (KPI inputs,
+    lifecycle events), where a label cut short is better than a batch refused.
+    """
+    sized = _sized_columns(model)
+    fitted = []
+    for row in rows:
+        out = dict(row)
+        for key, value in row.items():
+            if isinstance(value, str) and key in sized:
+                length = sized[key]
+                out[key] = clean_text(value) if length is None else fit_text(value, length)
+        fitted.append(out)
+    return fitted
