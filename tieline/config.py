@@ -67,6 +67,9 @@ class IngestSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=50_000)
     jobs: int = Field(default=0, ge=0, description="parser processes; 0 = one per CPU")
     max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # A message to more recipients is a mass mailing: kept, but its recipients are
+    # not made people, stakeholders or accounts.
+    max_recipients: int = Field(default=50, ge=1)
 
 
 class ApiSettings(BaseModel):

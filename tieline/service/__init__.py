@@ -31,7 +31,7 @@ from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute
 from tieline.kpi.io import read_metrics, read_revenue, read_surveys
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
-from tieline.store import api_keys, facts, kpi_inputs, people, queries
+from tieline.store import api_keys, batches, facts, kpi_inputs, people, queries, storable
 from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
@@ -130,7 +130,27 @@ def ingest_records(
 
     Every connector goes through here: people are resolved across channels by
     email and source ids, accounts by domain, and re-reading a source adds nothing.
+    A record the database refuses is recorded as skipped, not the end of the run;
+    a message to more than ``ingest.max_recipients`` is kept as a mass mailing,
+    its recipients not made people. A second ingest into the workspace waits.
     """
+    with batches.ingest_lock(session, settings.workspace):
+        return _ingest_records(
+            records, session=session, settings=settings, source_kind=source_kind,
+            source_name=source_name, checkpoint=checkpoint, progress=progress,
+        )  # fmt: skip
+
+
+def _ingest_records(
+    records: Iterable[domain.Record],
+    *,
+    session: Session,
+    settings: Settings,
+    source_kind: str,
+    source_name: str,
+    checkpoint: Callable[[], None],
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
     started = time.perf_counter()
     ws = repo.ensure_workspace(session, settings.workspace)
     source_id = repo.ensure_source(session, workspace_id=ws, kind=source_kind, name=source_name)
@@ -168,14 +188,17 @@ def ingest_records(
     skipped: list[domain.Skipped] = []
 
     def flush() -> None:
-        new = repo.add_messages(
-            session, workspace_id=ws, source_id=source_id, messages=messages, resolve=resolve
-        )
-        report.new_messages += new
-        report.duplicates += len(messages) - new
-        report.new_skipped += repo.add_skipped(
-            session, workspace_id=ws, source_id=source_id, skipped=skipped
-        )
+        stored = batches.store_batch(
+            session, workspace_id=ws, source_id=source_id, messages=messages, skipped=skipped,
+            resolve=resolve, on_rollback=directory.reload,
+        )  # fmt: skip
+        refused = sum(stored.refused.values()) if stored.refused else 0
+        report.new_messages += stored.new_messages
+        report.duplicates += len(messages) - stored.new_messages - refused
+        report.new_skipped += stored.new_skipped
+        if stored.refused:
+            report.skipped += refused
+            report.skipped_reasons.update(stored.refused)
         checkpoint()
         if progress:
             progress(len(messages) + len(skipped))
@@ -189,7 +212,7 @@ def ingest_records(
             report.skipped += 1
             report.skipped_reasons[record.reason] += 1
         else:
-            messages.append(record)
+            messages.append(storable.bound_recipients(record, settings.ingest.max_recipients))
         if len(messages) + len(skipped) >= settings.ingest.batch_size:
             flush()
     flush()
@@ -249,19 +272,23 @@ def ingest_slack_live(
 
     if settings.slack_token is None:
         raise ConfigError("no Slack token: set TIELINE_SLACK_TOKEN or slack_token in the config")
-    ws = repo.ensure_workspace(session, settings.workspace)
-    source_id = repo.ensure_source(session, workspace_id=ws, kind="slack", name=name)
-    since = repo.sync_state(session, source_id=source_id).get("channels", {})
-    client = make_client(settings.slack_token.get_secret_value(), base_url=settings.slack_api_url)
-    pull = SlackPull(client, since=since)
-    report = ingest_records(
-        pull.records(), session=session, settings=settings, source_kind="slack",
-        source_name=name, checkpoint=checkpoint, progress=progress,
-    )  # fmt: skip
-    # Marks move only after everything up to them is stored.
-    repo.save_sync_state(session, source_id=source_id, state={"channels": pull.cursors})
-    checkpoint()
-    return report
+    # Held for the whole pull: a second one waits, then resumes from these marks.
+    with batches.ingest_lock(session, settings.workspace):
+        ws = repo.ensure_workspace(session, settings.workspace)
+        source_id = repo.ensure_source(session, workspace_id=ws, kind="slack", name=name)
+        since = repo.sync_state(session, source_id=source_id).get("channels", {})
+        client = make_client(
+            settings.slack_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        pull = SlackPull(client, since=since)
+        report = ingest_records(
+            pull.records(), session=session, settings=settings, source_kind="slack",
+            source_name=name, checkpoint=checkpoint, progress=progress,
+        )  # fmt: skip
+        # Marks move only after everything up to them is stored.
+        repo.save_sync_state(session, source_id=source_id, state={"channels": pull.cursors})
+        checkpoint()
+        return report
 
 
 # Zendesk's binary rating as CSAT on a 1-5 scale: "good" is satisfied, "bad" is not.
@@ -300,22 +327,24 @@ def ingest_zendesk_live(
         raise ConfigError(
             "no Zendesk credentials: set TIELINE_ZENDESK_EMAIL and TIELINE_ZENDESK_TOKEN"
         )
-    ws = repo.ensure_workspace(session, settings.workspace)
-    source_id = repo.ensure_source(session, workspace_id=ws, kind="zendesk", name=subdomain)
-    state = repo.sync_state(session, source_id=source_id)
-    client = make_client(
-        subdomain, email=settings.zendesk_email, base_url=settings.zendesk_api_url,
-        token=settings.zendesk_token.get_secret_value(),
-    )  # fmt: skip
-    with client:
-        pull = ZendeskPull(client, subdomain=subdomain, cursor=state.get("cursor"))
-        report = _ingest_tickets_with_csat(
-            pull.records(), session=session, settings=settings, name=subdomain,
-            checkpoint=checkpoint, progress=progress,
+    # Held for the whole pull: a second one waits, then resumes from these marks.
+    with batches.ingest_lock(session, settings.workspace):
+        ws = repo.ensure_workspace(session, settings.workspace)
+        source_id = repo.ensure_source(session, workspace_id=ws, kind="zendesk", name=subdomain)
+        state = repo.sync_state(session, source_id=source_id)
+        client = make_client(
+            subdomain, email=settings.zendesk_email, base_url=settings.zendesk_api_url,
+            token=settings.zendesk_token.get_secret_value(),
         )  # fmt: skip
-    repo.save_sync_state(session, source_id=source_id, state={"cursor": pull.cursor})
-    checkpoint()
-    return report
+        with client:
+            pull = ZendeskPull(client, subdomain=subdomain, cursor=state.get("cursor"))
+            report = _ingest_tickets_with_csat(
+                pull.records(), session=session, settings=settings, name=subdomain,
+                checkpoint=checkpoint, progress=progress,
+            )  # fmt: skip
+        repo.save_sync_state(session, source_id=source_id, state={"cursor": pull.cursor})
+        checkpoint()
+        return report
 
 
 def _ingest_tickets_with_csat(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tieline.domain import IdentityKind, Participant
 from tieline.store.models import Account, AccountDomain, Identity, Person
+from tieline.store.storable import person_name, storable_participant
 
 __all__ = ["PeopleDirectory"]
 
@@ -37,6 +38,17 @@ class PeopleDirectory:
         # A participant seen before resolves the same way: most messages come
         # from a few hundred people, so this skips the lookups below.
         self._memo: dict[Participant, tuple[int, int]] = {}
+        self._load()
+
+    def reload(self) -> None:
+        """Forget what was cached and read the directory again.
+
+        After a rollback the rows this directory created may be gone (and another
+        ingest may have added some): the caches must not hand out their ids.
+        """
+        for cache in (self._by_key, self._by_name, self._by_merge, self._people,
+                      self._accounts, self._by_account_name, self._memo):  # fmt: skip
+            cache.clear()
         self._load()
 
     def _load(self) -> None:
@@ -85,7 +97,7 @@ class PeopleDirectory:
         """
         hit = self._memo.get(p)
         if hit is None:
-            hit = self._memo[p] = self._resolve(p)
+            hit = self._memo[p] = self._resolve(storable_participant(p))
         return hit
 
     def _resolve(self, p: Participant) -> tuple[int, int]:
@@ -103,7 +115,7 @@ class PeopleDirectory:
         if person_id is None:
             person = Person(
                 workspace_id=self._ws,
-                name=p.merge_name or p.display_name or p.fallback_name,
+                name=person_name(p.merge_name or p.display_name or p.fallback_name),
                 internal=p.internal,
                 automated=not p.human,
                 title=p.title,
@@ -178,7 +190,7 @@ class PeopleDirectory:
         # gains a name, an account and engagement once they write for real.
         if p.human and person.automated:
             person.automated = False
-        better = p.merge_name or p.display_name
+        better = person_name(p.merge_name or p.display_name)
         if better and person.name != better and person.name in ("", p.fallback_name):
             person.name = better
         if p.title and not person.title:

@@ -16,6 +16,7 @@ from tieline.store.models import (
     RevenueMovement,
     SurveyResponse,
 )
+from tieline.store.storable import fit_rows
 
 __all__ = [
     "add_metrics",
@@ -61,7 +62,8 @@ def _add_keyed(
             fresh.pop(key, None)
     if fresh:
         session.execute(
-            insert(model), [{**r, "workspace_id": workspace_id} for r in fresh.values()]
+            insert(model),
+            fit_rows(model, [{**r, "workspace_id": workspace_id} for r in fresh.values()]),
         )
     return len(fresh)
 

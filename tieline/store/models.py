@@ -155,7 +155,8 @@ class Identity(WorkspaceScoped, Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # "email", later "slack", "zendesk"
     value: Mapped[str] = mapped_column(String(320))
-    display_name: Mapped[str] = mapped_column(String(300), default="")
+    # Whole, however long; the person's name made from it fits its column.
+    display_name: Mapped[str] = mapped_column(Text, default="")
     # Registrable domain and comparable full name: how new addresses find this person.
     domain: Mapped[str] = mapped_column(String(255), default="")
     name_key: Mapped[str | None] = mapped_column(String(300))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tieline.errors import Conflict, NotFound
 from tieline.store.models import Identity, Message, MessageRecipient, Person
+from tieline.store.storable import person_name
 
 __all__ = ["merge_people", "split_identity"]
 
@@ -73,7 +74,7 @@ def split_identity(session: Session, *, workspace_id: int, kind: str, value: str
         raise Conflict(f"{kind}:{value} is the only identity of person {old.id}; nothing to split")
     person = Person(
         workspace_id=workspace_id,
-        name=identity.display_name or old.name,
+        name=person_name(identity.display_name) or old.name,
         internal=old.internal,
         automated=old.automated,
         account_id=old.account_id,

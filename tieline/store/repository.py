@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from tieline.store.models import (
     Thread,
     Workspace,
 )
+from tieline.store.storable import fit_key, limit_of, storable_message, storable_skipped
 
 __all__ = [
     "add_messages",
@@ -44,6 +46,9 @@ _MESSAGES = Base.metadata.tables["messages"]
 _RECIPIENTS = Base.metadata.tables["message_recipients"]
 
 _IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
+
+# The attribute of an email kept apart because its Message-ID was reused: the original id.
+REUSED_MESSAGE_ID = "reused_message_id"
 
 
 def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
@@ -117,19 +122,12 @@ def add_messages(
     ``resolve`` maps a message to ``((author person, identity), [(kind, person,
     identity), ...])`` and is only called for new messages.
     """
-    fresh: dict[str, domain.Message] = {}
-    for m in messages:
-        fresh.setdefault(m.external_id, m)
-    for ids in _chunks(list(fresh)):
-        existing = session.scalars(
-            select(Message.external_id).where(
-                Message.workspace_id == workspace_id,
-                Message.source_id == source_id,
-                _one_of(session, Message.external_id, ids),
-            )
-        )
-        for external_id in existing:
-            fresh.pop(external_id, None)
+    fresh = _unstored(
+        session,
+        workspace_id=workspace_id,
+        source_id=source_id,
+        messages=[storable_message(m) for m in messages],
+    )
     if not fresh:
         return 0
     rows: list[dict[str, Any]] = []
@@ -190,11 +188,89 @@ def add_messages(
     return len(inserted)
 
 
+def _stored(
+    session: Session, *, workspace_id: int, source_id: int, external_ids: Sequence[str]
+) -> dict[str, tuple[str, datetime]]:
+    """external id -> (content hash, sent at) of those of ``external_ids`` already stored."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for ids in _chunks(external_ids):
+        for external_id, content_hash, sent_at in session.execute(
+            select(Message.external_id, Message.content_hash, Message.sent_at).where(
+                Message.workspace_id == workspace_id,
+                Message.source_id == source_id,
+                _one_of(session, Message.external_id, ids),
+            )
+        ):
+            found[external_id] = (content_hash, sent_at)
+    return found
+
+
+def _reuses_id(m: domain.Message, content_hash: str, sent_at: datetime) -> bool:
+    """Whether ``m`` is another email than the one stored under its Message-ID.
+
+    Message-IDs are meant to be unique, and a copy of one message (another
+    mailbox, a list's copy with its footer) keeps its Date. A different Date
+    and different content mean a mailer reused the id for a new message.
+    Slack and ticket ids name one record, which may be edited: never a new one.
+    """
+    return (
+        m.channel is domain.Channel.EMAIL
+        and bool(m.content_hash)
+        and m.content_hash != content_hash
+        and m.sent_at != sent_at
+    )
+
+
+def _under_own_id(m: domain.Message) -> domain.Message:
+    """``m`` keyed by its Message-ID and its content: where a reused id keeps it apart."""
+    original = m.attributes.get(REUSED_MESSAGE_ID, m.external_id)
+    return dataclasses.replace(
+        m,
+        external_id=fit_key(f"{original}#{m.content_hash[:16]}", limit_of(Message, "external_id")),
+        attributes={**m.attributes, REUSED_MESSAGE_ID: original},
+    )
+
+
+def _unstored(
+    session: Session, *, workspace_id: int, source_id: int, messages: Sequence[domain.Message]
+) -> dict[str, domain.Message]:
+    """The messages of a batch not stored yet, by external id.
+
+    A re-read message is a duplicate. An email whose Message-ID another email
+    already has (see ``_reuses_id``) is kept under an id of its own, the same on
+    every run and in any order, so a re-run adds nothing.
+    """
+    by_id: dict[str, list[domain.Message]] = {}
+    for m in messages:
+        group = by_id.setdefault(m.external_id, [])
+        if all(_reuses_id(m, other.content_hash, other.sent_at) for other in group):
+            group.append(m)  # the first, or another email under a reused id
+    stored = _stored(
+        session, workspace_id=workspace_id, source_id=source_id, external_ids=list(by_id)
+    )
+    fresh: dict[str, domain.Message] = {}
+    apart: dict[str, domain.Message] = {}
+    for external_id, group in by_id.items():
+        if external_id in stored:
+            others = [m for m in group if _reuses_id(m, *stored[external_id])]
+        else:
+            fresh[external_id], others = group[0], group[1:]
+        for m in others:
+            own = _under_own_id(m)
+            apart.setdefault(own.external_id, own)
+    if apart:
+        stored = _stored(
+            session, workspace_id=workspace_id, source_id=source_id, external_ids=list(apart)
+        )
+        fresh.update((k, m) for k, m in apart.items() if k not in stored and k not in fresh)
+    return fresh
+
+
 def add_skipped(
     session: Session, *, workspace_id: int, source_id: int, skipped: Sequence[domain.Skipped]
 ) -> int:
     """Record skipped records not recorded yet (by locator); return how many were new."""
-    fresh = {s.locator: s for s in skipped}
+    fresh = {s.locator: s for s in map(storable_skipped, skipped)}
     for locators in _chunks(list(fresh)):
         for locator in session.scalars(
             select(SkippedRecord.locator).where(

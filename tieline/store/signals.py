@@ -29,6 +29,7 @@ from tieline.store.models import (
     Source,
     Thread,
 )
+from tieline.store.storable import fit_rows
 
 __all__ = [
     "ItemStatus",
@@ -252,7 +253,7 @@ def save_message_signals(
         for e in s.events
     ]
     if events:
-        session.execute(insert(LifecycleEventRow), events)
+        session.execute(insert(LifecycleEventRow), fit_rows(LifecycleEventRow, events))
 
 
 def stale_threads(session: Session, *, workspace_id: int, limit: int = 500) -> list[int]:
