@@ -67,6 +67,11 @@ class IngestSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=50_000)
     jobs: int = Field(default=0, ge=0, description="parser processes; 0 = one per CPU")
     max_message_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    # Archive (Slack ZIP) bounds: a file expanding past these is skipped unread, so a
+    # small upload cannot expand to gigabytes. The ratio applies to files over 1 MiB.
+    max_export_file_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_export_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)
+    max_compression_ratio: int = Field(default=100, ge=1)
 
 
 class ApiSettings(BaseModel):

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tieline.domain import Record
 from tieline.ingest.email import ParseOptions, iter_raw, parse_message
 from tieline.ingest.pipeline import default_jobs, parallel_map
+
+if TYPE_CHECKING:
+    from tieline.ingest.slack import ExportLimits
 
 __all__ = ["CONNECTORS", "Connector", "read_email", "read_slack", "read_tickets", "read_zendesk"]
 
@@ -32,12 +36,12 @@ def read_email(
     return parallel_map(fn, units, jobs=jobs or default_jobs())
 
 
-def read_slack(paths: Sequence[Path]) -> Iterator[Record]:
+def read_slack(paths: Sequence[Path], *, limits: ExportLimits | None = None) -> Iterator[Record]:
     """Messages from Slack workspace exports (ZIP files or unpacked folders)."""
     from tieline.ingest.slack import read_slack_export
 
     for path in paths:
-        yield from read_slack_export(path)
+        yield from read_slack_export(path, limits=limits)
 
 
 def read_zendesk(paths: Sequence[Path], *, subdomain: str | None = None) -> Iterator[Record]:
