@@ -50,6 +50,7 @@ from tieline.domain import (
 from tieline.errors import IngestError
 from tieline.ingest.archive import BoundedFiles, ExportLimits, Refused
 from tieline.ingest.files import within
+from tieline.ingest.identity import plausible_email
 from tieline.ingest.jsonstream import JsonError, NotAnArray
 from tieline.ingest.replies import ChatLine, attribute_replies
 from tieline.ingest.slack_markup import mentioned_user_ids, render_slack_text, rich_text
@@ -200,6 +201,7 @@ class _Directory:
             return Address("", self.names.get(uid) or uid, ids)
         profile = _dict(user.get("profile"))
         email = (_str(profile, "email") or _str(user, "email")).strip().lower()
+        email = email if plausible_email(email) else ""
         return Address(email, self.names[uid], ids, _str(profile, "title"))
 
     def author(self, item: dict[str, Any]) -> tuple[Address, str | None]:
