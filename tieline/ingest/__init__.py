@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tieline.domain import Record
+from tieline.domain import Record, Skipped
 from tieline.ingest.email import ParseOptions, iter_raw, parse_message
 from tieline.ingest.pipeline import default_jobs, parallel_map
 
@@ -23,7 +23,9 @@ __all__ = ["CONNECTORS", "Connector", "read_email", "read_slack", "read_tickets"
 Connector = Callable[..., Iterator[Record]]
 
 
-def _parse_unit(options: ParseOptions, unit: tuple[str, bytes]) -> Record:
+def _parse_unit(options: ParseOptions, unit: tuple[str, bytes] | Skipped) -> Record:
+    if isinstance(unit, Skipped):  # a reader's own refusal: a link out, a message too large
+        return unit
     return parse_message(unit[0], unit[1], options)
 
 
@@ -31,8 +33,9 @@ def read_email(
     paths: Sequence[Path], *, options: ParseOptions | None = None, jobs: int = 0
 ) -> Iterator[Record]:
     """Messages from mbox files, maildirs and folders of message files, in input order."""
-    units = (unit for path in paths for unit in iter_raw(path))
-    fn = partial(_parse_unit, options or ParseOptions())
+    opts = options or ParseOptions()
+    units = (unit for path in paths for unit in iter_raw(path, max_bytes=opts.max_message_bytes))
+    fn = partial(_parse_unit, opts)
     return parallel_map(fn, units, jobs=jobs or default_jobs())
 
 
