@@ -52,24 +52,31 @@ def read_file(path: Path) -> tuple[Any, list[Skipped]]:
     return _csv_rows(path, decoded, "excel-tab" if suffix == ".tsv" else "excel")
 
 
-def _json_lines(path: Path, decoded: DecodedText) -> tuple[list[Row], list[Skipped]]:
-    rows: list[Row] = []
+def _json_lines(path: Path, decoded: DecodedText) -> tuple[list[Row | None], list[Skipped]]:
+    """The objects of a JSON-lines file; None for a line Skipped, so later ones keep
+    their numbers."""
+    rows: list[Row | None] = []
     skipped: list[Skipped] = []
     for n, line in enumerate(decoded.lines, 1):
         where = f"{path}#line={n}"
         if n in decoded.bad:
             skipped.append(Skipped(where, "undecodable line", decoded.bad[n]))
+            rows.append(None)
             continue
         try:
             item = json.loads(line) if line.strip() else {}
         except RecursionError:
-            skipped.append(Skipped(where, "JSON nested too deeply", f"over {_MAX_DEPTH} levels"))
+            detail = "deeper than Python's JSON parser goes (records may nest 64 levels)"
+            skipped.append(Skipped(where, "JSON nested too deeply", detail))
+            rows.append(None)
             continue
         except ValueError as exc:
             skipped.append(Skipped(where, "unparseable JSON line", str(exc)[:200]))
+            rows.append(None)
             continue
         if not isinstance(item, dict):
             skipped.append(Skipped(where, "not a JSON object", line[:80]))
+            rows.append(None)
         elif item:
             rows.append(item)
     return rows, skipped
