@@ -13,6 +13,7 @@ from pathlib import Path
 from tieline.domain import Message, Record, Skipped
 from tieline.ingest import read_email
 from tieline.ingest.slack import read_slack_export
+from tieline.ingest.tickets import read_zendesk_export
 
 SECRET = b"root:x:0:0:TOP-SECRET-LINE:/root:/bin/bash\n"
 MAIL = (
@@ -102,3 +103,30 @@ def test_slack_folder_export_links_out_are_not_read(tmp_path: Path) -> None:
     (refused,) = [r for r in found if isinstance(r, Skipped)]
     assert refused.reason == "link outside the export"
     assert refused.locator.endswith("general/2026-01-03.json")
+
+
+def test_zendesk_folder_link_out_is_not_read(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "users.json").write_text(
+        json.dumps({"users": [{"id": 7, "name": "TOP-SECRET", "email": "x@secret.example"}]})
+    )
+    folder = tmp_path / "zendesk"
+    folder.mkdir()
+    ticket = {
+        "id": 1,
+        "subject": "s",
+        "requester_id": 7,
+        "comments": [
+            {"id": 11, "author_id": 7, "created_at": "2026-03-02T10:00:00Z", "plain_body": "hello"}
+        ],
+    }
+    (folder / "tickets.json").write_text(json.dumps({"tickets": [ticket]}))
+    (folder / "users.json").symlink_to(elsewhere / "users.json")
+
+    found = list(read_zendesk_export(folder))
+
+    (message,) = [r for r in found if isinstance(r, Message)]
+    assert message.body == "hello" and message.author.name != "TOP-SECRET"
+    (refused,) = [r for r in found if isinstance(r, Skipped)]
+    assert refused.reason == "link outside the input folder"

@@ -148,9 +148,12 @@ def _mbox_body(chunk: bytes) -> bytes:
     return body
 
 
-def _file_unit(root: Path, file: Path, max_bytes: int | None) -> RawMessage | Skipped:
-    """One message file, unless it is a link out of ``root`` or over ``max_bytes``."""
-    if not within(root, file):
+def _file_unit(root: Path | None, file: Path, max_bytes: int | None) -> RawMessage | Skipped:
+    """One message file, unless it is a link out of ``root`` or over ``max_bytes``.
+
+    ``root`` None: the file was named itself, so wherever it leads is the input.
+    """
+    if root is not None and not within(root, file):
         return Skipped(str(file), "link outside the input folder", f"not followed out of {root}")
     size = file.stat().st_size
     if max_bytes is not None and size > max_bytes:
@@ -202,7 +205,7 @@ def iter_raw(path: Path, *, max_bytes: int | None = None) -> Iterator[RawMessage
     if head == b"From ":
         yield from read_mbox(path, max_bytes=max_bytes)
     else:
-        yield _file_unit(path.parent, path, max_bytes)
+        yield _file_unit(None, path, max_bytes)
 
 
 # --------------------------------------------------------------------------- parsing

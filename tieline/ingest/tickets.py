@@ -39,6 +39,7 @@ from tieline.domain import (
 )
 from tieline.errors import ConfigError, IngestError
 from tieline.ingest.cleaning import clean_body, html_to_text
+from tieline.ingest.files import within
 from tieline.ingest.identity import plausible_email
 from tieline.ingest.ticket_files import load_records, load_rows, read_file
 
@@ -168,6 +169,10 @@ def _load_zendesk(path: Path) -> tuple[dict[str, list[Row]], list[Skipped]]:
         for part, stems in parts.items():
             files = [path / f"{s}{x}" for s in stems for x in (".jsonl", ".json", ".ndjson")]
             found = next((f for f in files if f.is_file()), None)
+            if found is not None and not within(path, found):
+                detail = f"not followed out of {path}"
+                skipped.append(Skipped(str(found), "link outside the input folder", detail))
+                found = None
             if found is None and part == "tickets":
                 raise IngestError(f"{path}: no tickets.json or tickets.jsonl in the folder")
             data, bad = read_file(found) if found else ([], [])
