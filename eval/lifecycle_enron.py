@@ -37,7 +37,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tieline.domain import LifecycleKind, Message
+from tieline.domain import LifecycleKind, Message, Skipped
 from tieline.ingest.email import parse_message, read_message_files
 from tieline.nlp.lifecycle import churn_risk, detect_message
 
@@ -96,7 +96,11 @@ def enron(root: Path) -> None:
     rows: list[tuple[str, str, str, str, float]] = []
     employment: set[str] = set()
     skipped = 0
-    for locator, raw in read_message_files(root):
+    for unit in read_message_files(root):
+        if isinstance(unit, Skipped):  # a link out of the folder
+            skipped += 1
+            continue
+        locator, raw = unit
         rel = Path(locator).relative_to(root).as_posix()
         if rel.endswith(".txt"):
             cats = Path(locator).with_suffix(".cats")

@@ -70,6 +70,11 @@ class IngestSettings(BaseModel):
     # A message to more recipients is a mass mailing: kept, but its recipients are
     # not made people, stakeholders or accounts.
     max_recipients: int = Field(default=50, ge=1)
+    # Archive (Slack ZIP) bounds: a file expanding past these is skipped unread, so a
+    # small upload cannot expand to gigabytes. The ratio applies to files over 1 MiB.
+    max_export_file_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_export_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)
+    max_compression_ratio: int = Field(default=100, ge=1)
 
 
 class ApiSettings(BaseModel):

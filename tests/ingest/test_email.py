@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import mailbox
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,6 +13,7 @@ from tests.conftest import DATA
 from tieline.domain import Message, RecipientKind, Skipped
 from tieline.ingest.email import (
     ParseOptions,
+    RawMessage,
     iter_raw,
     parse_message,
     read_maildir,
@@ -23,7 +25,14 @@ EMAIL = DATA / "email"
 
 
 def parsed(path: Path) -> list[Message | Skipped]:
-    return [parse_message(loc, raw) for loc, raw in iter_raw(path)]
+    return [u if isinstance(u, Skipped) else parse_message(*u) for u in iter_raw(path)]
+
+
+def raw_units(units: Iterable[RawMessage | Skipped]) -> list[RawMessage]:
+    """The readers' units, none of them a Skipped (these fixtures hold no bad file)."""
+    items = list(units)
+    assert not [u for u in items if isinstance(u, Skipped)]
+    return [u for u in items if not isinstance(u, Skipped)]
 
 
 def messages(path: Path) -> dict[str, Message]:
@@ -31,7 +40,7 @@ def messages(path: Path) -> dict[str, Message]:
 
 
 def test_mbox_reader_splits_and_unescapes() -> None:
-    units = list(read_mbox(EMAIL / "thread.mbox"))
+    units = raw_units(read_mbox(EMAIL / "thread.mbox"))
     assert len(units) == 9
     first_loc, first = units[0]
     assert first_loc.endswith("thread.mbox#0")
@@ -53,7 +62,7 @@ def test_mbox_reader_agrees_with_stdlib(tmp_path: Path) -> None:
         msg.set_content(f"line\nFrom here on {i}\n")
         box.add(msg)
     box.flush()
-    ours = [raw for _, raw in read_mbox(path)]
+    ours = [raw for _, raw in raw_units(read_mbox(path))]
     theirs = [box.get_bytes(k) for k in box.keys()]
     assert [o.replace(b"\n>From", b"\nFrom") for o in theirs] == ours
     box.close()
@@ -99,8 +108,9 @@ def test_automated_mail_is_flagged_not_dropped() -> None:
 
 
 def test_maildir_and_message_files() -> None:
-    assert [Path(loc).parent.name for loc, _ in read_maildir(EMAIL / "maildir")] == ["new", "cur"]
-    files = [Path(loc).name for loc, _ in read_message_files(EMAIL / "files")]
+    units = raw_units(read_maildir(EMAIL / "maildir"))
+    assert [Path(loc).parent.name for loc, _ in units] == ["new", "cur"]
+    files = [Path(loc).name for loc, _ in raw_units(read_message_files(EMAIL / "files"))]
     assert files == ["legacy.txt", "reply.eml"]  # .cats and other suffixes ignored
     assert set(messages(EMAIL / "maildir")) == {"md1@umbrellahealth.org", "md2@northwind.io"}
 
@@ -155,8 +165,8 @@ def test_mbox_with_crlf_line_endings(tmp_path: Path) -> None:
     raw = (EMAIL / "thread.mbox").read_bytes().replace(b"\n", b"\r\n")
     path = tmp_path / "crlf.mbox"
     path.write_bytes(raw)
-    lf = [m for _, m in read_mbox(EMAIL / "thread.mbox")]
-    crlf = [m for _, m in read_mbox(path)]
+    lf = [m for _, m in raw_units(read_mbox(EMAIL / "thread.mbox"))]
+    crlf = [m for _, m in raw_units(read_mbox(path))]
     assert [m.replace(b"\r\n", b"\n") for m in crlf] == lf
     assert len(messages(path)) == 9
 

@@ -43,6 +43,10 @@ SLACK_SKIP_REASONS = frozenset(
         "message without user",
         "empty message",
         "unparseable message",
+        "message too large",
+        "file too large",
+        "compression ratio too high",
+        "link outside the export",
     }
 )
 # The PostgreSQL run takes this many messages per community, in time order (6,000 in

@@ -31,6 +31,7 @@ from tieline.domain import (
     Skipped,
 )
 from tieline.ingest.cleaning import clean_body, html_to_text
+from tieline.ingest.files import tree_files, within
 
 __all__ = [
     "ParseOptions",
@@ -56,48 +57,72 @@ class ParseOptions:
 # --------------------------------------------------------------------------- readers
 
 
-def read_mbox(path: Path, *, block_size: int = 1 << 20) -> Iterator[RawMessage]:
+def read_mbox(
+    path: Path, *, block_size: int = 1 << 20, max_bytes: int | None = None
+) -> Iterator[RawMessage | Skipped]:
     """Stream the messages of an mbox file; locators are ``path#byte-offset``.
 
     A message starts at a ``From `` line at the start of the file or after a
-    blank line. Handles mboxo/mboxrd ``>From `` escaping and holds at most one
-    message plus one block in memory.
+    blank line. Handles mboxo/mboxrd ``>From `` escaping. Linear in the file:
+    each byte is searched once, and memory holds one message plus one block; a
+    message longer than ``max_bytes`` is not kept at all but yielded as a
+    Skipped ("message too large") once its end is found.
     """
+    limit = max_bytes if max_bytes is not None else 1 << 62
     with path.open("rb") as fh:
-        buf = b""
+        buf = bytearray()
         base = 0  # file offset of buf[0]
-        start = -1  # offset in buf of the current message's separator line
+        start: int | None = None  # file offset of the current message's separator line
+        scan = 0  # offset in buf where the next separator search begins
+        dropped = False  # the current message outgrew the limit: its bytes are gone
         eof = False
         while not eof:
             block = fh.read(block_size)
             eof = not block
             buf += block
-            if start < 0:
-                if buf.startswith(b"From "):
-                    start = 0
-                else:
-                    found = _separator(buf, 0)
-                    if found < 0:
-                        if eof:
-                            return
-                        keep = max(0, len(buf) - 8)
-                        base, buf = base + keep, buf[keep:]
-                        continue
-                    start = found
             while True:
-                nxt = _separator(buf, start + 5)
-                if nxt < 0:
+                if start is None and base == 0 and buf.startswith(b"From "):
+                    k = 0
+                else:
+                    k = _separator(buf, scan)
+                if k < 0:
                     break
-                yield f"{path}#{base + start}", _mbox_body(buf[start:nxt])
-                start = nxt
+                if start is not None:
+                    yield _mbox_unit(path, buf, base, start, k, dropped)
+                start, scan, dropped = base + k, k + 5, False
             if eof:
-                if buf[start:].strip():
-                    yield f"{path}#{base + start}", _mbox_body(buf[start:])
-                return
-            base, buf, start = base + start, buf[start:], 0
+                break
+            scan = max(scan, len(buf) - 6)  # a separator may straddle this block's end
+            if start is None or dropped:
+                keep = len(buf) - 8  # enough to see a separator line and its blank line
+            elif len(buf) - (start - base) > limit + _SEPARATOR_LINE:
+                dropped, keep = True, len(buf) - 8
+            else:
+                keep = start - base
+            if keep > 0:
+                del buf[:keep]
+                base, scan = base + keep, scan - keep
+        if start is not None and (dropped or buf[start - base :].strip()):
+            yield _mbox_unit(path, buf, base, start, len(buf), dropped)
 
 
-def _separator(buf: bytes, pos: int) -> int:
+_SEPARATOR_LINE = 4096  # room for the "From " line beyond the message's own bytes
+
+
+def _mbox_unit(
+    path: Path, buf: bytearray, base: int, start: int, end: int, dropped: bool
+) -> RawMessage | Skipped:
+    """The message from file offset ``start`` to buffer offset ``end``."""
+    locator = f"{path}#{start}"
+    if dropped:
+        size = (base + end - start) / 1_048_576
+        return Skipped(locator, "message too large", f"{size:.1f} MiB, over max_message_bytes")
+    with memoryview(buf) as view:
+        chunk = bytes(view[start - base : end])
+    return locator, _mbox_body(chunk)
+
+
+def _separator(buf: bytes | bytearray, pos: int) -> int:
     """Offset of the next "From " line that follows a blank line (LF or CRLF), or -1."""
     while True:
         k = buf.find(b"\nFrom ", pos)
@@ -123,40 +148,64 @@ def _mbox_body(chunk: bytes) -> bytes:
     return body
 
 
-def read_maildir(path: Path) -> Iterator[RawMessage]:
-    """Stream a maildir folder (``cur``/``new``), in a stable order."""
+def _file_unit(root: Path | None, file: Path, max_bytes: int | None) -> RawMessage | Skipped:
+    """One message file, unless it is a link out of ``root`` or over ``max_bytes``.
+
+    ``root`` None: the file was named itself, so wherever it leads is the input.
+    """
+    if root is not None and not within(root, file):
+        return Skipped(str(file), "link outside the input folder", f"not followed out of {root}")
+    size = file.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        return Skipped(
+            str(file), "message too large",
+            f"{size / 1_048_576:.1f} MiB is over max_message_bytes "
+            f"({max_bytes / 1_048_576:.1f} MiB)",
+        )  # fmt: skip
+    return str(file), file.read_bytes()
+
+
+def read_maildir(path: Path, *, max_bytes: int | None = None) -> Iterator[RawMessage | Skipped]:
+    """Stream a maildir folder (``cur``/``new``), in a stable order; links out are not followed."""
     for sub in ("new", "cur"):
         folder = path / sub
-        if folder.is_dir():
+        if folder.is_dir() and within(path, folder):
             for file in sorted(folder.iterdir()):
-                if file.is_file() and not file.name.startswith("."):
-                    yield str(file), file.read_bytes()
+                if not file.name.startswith(".") and (file.is_symlink() or file.is_file()):
+                    yield _file_unit(path, file, max_bytes)
 
 
-def read_message_files(path: Path) -> Iterator[RawMessage]:
-    """Stream a folder tree of single-message files (``.eml``, ``.txt``, Enron's ``1.``)."""
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        if file.name.startswith("."):
-            continue
+def read_message_files(
+    path: Path, *, max_bytes: int | None = None
+) -> Iterator[RawMessage | Skipped]:
+    """Stream a folder tree of single-message files (``.eml``, ``.txt``, Enron's ``1.``).
+
+    Links are followed only where they stay inside ``path``.
+    """
+    for file, allowed in tree_files(path):
         suffix = file.suffix.lower() if file.suffix.strip(".") else ""
-        if suffix in MESSAGE_FILE_SUFFIXES:
-            yield str(file), file.read_bytes()
+        if suffix not in MESSAGE_FILE_SUFFIXES:
+            continue
+        if not allowed:
+            yield Skipped(str(file), "link outside the input folder", f"not followed out of {path}")
+        else:
+            yield _file_unit(path, file, max_bytes)
 
 
-def iter_raw(path: Path) -> Iterator[RawMessage]:
+def iter_raw(path: Path, *, max_bytes: int | None = None) -> Iterator[RawMessage | Skipped]:
     """Pick the reader by what ``path`` is: a file (mbox or one message), maildir or folder."""
     if path.is_dir():
         if (path / "cur").is_dir() or (path / "new").is_dir():
-            yield from read_maildir(path)
+            yield from read_maildir(path, max_bytes=max_bytes)
         else:
-            yield from read_message_files(path)
+            yield from read_message_files(path, max_bytes=max_bytes)
         return
     with path.open("rb") as fh:
         head = fh.read(5)
     if head == b"From ":
-        yield from read_mbox(path)
+        yield from read_mbox(path, max_bytes=max_bytes)
     else:
-        yield str(path), path.read_bytes()
+        yield _file_unit(None, path, max_bytes)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -30,6 +30,7 @@ __all__ = [
     "account_name_for",
     "name_from_address",
     "name_key",
+    "plausible_email",
     "registrable_domain",
 ]
 
@@ -37,6 +38,28 @@ __all__ = [
 _SECOND_LEVEL = frozenset(
     {"co", "com", "net", "org", "gov", "ac", "edu", "ltd", "plc", "gob", "or", "ne", "go"}
 )
+
+
+# An address as people and mail servers write it: no spaces, quotes, brackets or markup
+# (a ticket system's "<b>x</b>@evil.io" must not become a person or an account).
+# Letters may be any script's (internationalized addresses); a domain has a dot.
+_EMAIL = re.compile(
+    r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
+    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_](?:[\w-]{0,61}[^\W_])?"
+)
+
+
+def plausible_email(email: str) -> bool:
+    """Whether ``email`` is shaped like a deliverable address (RFC 5321 lengths).
+
+    >>> plausible_email("dana@acme.io"), plausible_email("<b>x</b>@evil.io")
+    (True, False)
+    """
+    local, _, domain = email.rpartition("@")
+    return (
+        len(email) <= 254 and len(local) <= 64 and len(domain) <= 253
+        and _EMAIL.fullmatch(email) is not None
+    )  # fmt: skip
 
 
 def registrable_domain(domain: str) -> str:

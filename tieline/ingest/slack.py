@@ -3,7 +3,12 @@
 An export holds ``users.json``, the conversation lists ``channels.json`` (public),
 ``groups.json`` (private), ``dms.json`` and ``mpims.json``, and one folder per
 conversation of ``YYYY-MM-DD.json`` day files, each a JSON array of message
-objects. ZIP members are read one at a time, never extracted.
+objects. ZIP members are read one at a time, never extracted, and streamed:
+a day file is parsed message by message (:mod:`tieline.ingest.jsonstream`), and
+a member that would expand past :class:`ExportLimits` (its size, the export's
+total, or its compression ratio) is rejected before it is expanded, as one
+Skipped ("file too large", "compression ratio too high"); the other files are
+read. In a folder export, links that lead out of the folder are not followed.
 
 A conversation is read whole before its messages are yielded in ``ts`` order
 (its Skipped records first): a ``message_changed`` entry replaces the text of
@@ -22,11 +27,10 @@ author and, in DMs and group DMs, the other members; never the author.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,9 +48,20 @@ from tieline.domain import (
     Skipped,
 )
 from tieline.errors import IngestError
+from tieline.ingest.archive import BoundedFiles, ExportLimits, Refused
+from tieline.ingest.files import within
+from tieline.ingest.identity import plausible_email
+from tieline.ingest.jsonstream import JsonError, NotAnArray
 from tieline.ingest.replies import ChatLine, attribute_replies
+from tieline.ingest.slack_markup import mentioned_user_ids, render_slack_text, rich_text
 
-__all__ = ["SLACK_SUBTYPES_SKIPPED", "mentioned_user_ids", "read_slack_export", "render_slack_text"]
+__all__ = [
+    "SLACK_SUBTYPES_SKIPPED",
+    "ExportLimits",
+    "mentioned_user_ids",
+    "read_slack_export",
+    "render_slack_text",
+]
 
 SLACK_SUBTYPES_SKIPPED = frozenset(
     {
@@ -70,53 +85,13 @@ _LISTS = (
 _EXPORT_FILES = frozenset({"users.json"} | {name for name, _ in _LISTS})
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 _TS = re.compile(r"^(\d{1,11})(?:\.(\d{1,9}))?$")
-_MARKUP = re.compile(r"<([^<>\n]*)>")
-_MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|[^<>]*)?>")
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, ValueError)
-_BROADCASTS = frozenset({"here", "channel", "everyone"})
-
-
-# --------------------------------------------------------------------------- markup
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _render_one(inner: str, names: Mapping[str, str], channels: Mapping[str, str]) -> str:
-    target, _, label = inner.partition("|")
-    label = _unescape(label)
-    if target.startswith("@"):
-        return "@" + (names.get(target[1:]) or label.lstrip("@") or target[1:])
-    if target.startswith("#"):
-        return "#" + (label or channels.get(target[1:]) or target[1:])
-    if target.startswith("!"):  # <!here>, <!subteam^S1|@cs>, <!date^...|Mar 10>
-        command = target[1:]
-        if command in _BROADCASTS:
-            return "@" + command
-        return label or "@" + command.rpartition("^")[2]
-    return label or _unescape(target).removeprefix("mailto:")
-
-
-def render_slack_text(
-    text: str, names: Mapping[str, str] | None = None, channels: Mapping[str, str] | None = None
-) -> str:
-    """Slack's message markup as plain text; ``names``/``channels`` map ids to names.
-
-    >>> render_slack_text("<@U1> see <#C2|general> &amp; <https://x.io|the doc>", {"U1": "Dana"})
-    '@Dana see #general & the doc'
-    """
-    parts = _MARKUP.split(text)
-    names, channels = names or {}, channels or {}
-    return "".join(
-        _render_one(part, names, channels) if i % 2 else _unescape(part)
-        for i, part in enumerate(parts)
-    )
-
-
-def mentioned_user_ids(text: str) -> list[str]:
-    """User ids @-mentioned in raw Slack text, in order, without repeats."""
-    return list(dict.fromkeys(_MENTION.findall(text)))
+# The email reader's date guard: later than 2100 is a broken or hostile clock.
+_LATEST_TS = int(datetime(2101, 1, 1, tzinfo=UTC).timestamp())
+_END = object()
+# Slack caps a message at 40,000 characters; text far past that is no chat message.
+_MAX_TEXT = 1 << 20
+_REPLY_TEXT = 40_000  # what reply attribution reads of a message: as much as Slack allows
 
 
 # --------------------------------------------------------------------------- export files
@@ -135,16 +110,18 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-class _Export:
+class _Export(BoundedFiles):
     """An export's files: ``files`` the top-level JSON files (and, in a ZIP, the day
     files), ``days`` each conversation folder's day files in date order."""
 
-    def __init__(self, root: Path, zf: zipfile.ZipFile | None) -> None:
-        self.root, self.zf = root, zf
+    def __init__(self, root: Path, zf: zipfile.ZipFile | None, limits: ExportLimits) -> None:
+        super().__init__(root, zf, limits)
         self.files: dict[str, zipfile.ZipInfo | None] = {}
         self.days: dict[str, list[str]] = {}
         if zf is None:
             for entry in root.iterdir():
+                if not within(root, entry):
+                    continue
                 if entry.is_dir():
                     self.days[entry.name] = sorted(
                         p.name for p in entry.iterdir() if _DAY.match(p.name)
@@ -164,11 +141,9 @@ class _Export:
         for days in self.days.values():
             days.sort()
 
-    def read(self, name: str) -> bytes:  # only names listed in files or days
-        info = self.files.get(name)
-        if self.zf is None or info is None:
-            return (self.root / name).read_bytes()
-        return self.zf.read(info)
+    def items(self, name: str) -> Iterator[Any]:  # only names listed in files or days
+        """The JSON array in file ``name``, element by element."""
+        return self.elements(name, self.files.get(name))
 
 
 def _zip_prefix(names: list[str]) -> str:
@@ -226,6 +201,7 @@ class _Directory:
             return Address("", self.names.get(uid) or uid, ids)
         profile = _dict(user.get("profile"))
         email = (_str(profile, "email") or _str(user, "email")).strip().lower()
+        email = email if plausible_email(email) else ""
         return Address(email, self.names[uid], ids, _str(profile, "title"))
 
     def author(self, item: dict[str, Any]) -> tuple[Address, str | None]:
@@ -251,11 +227,11 @@ class _Directory:
 # --------------------------------------------------------------------------- reading
 
 
-def read_slack_export(path: Path) -> Iterator[Record]:
+def read_slack_export(path: Path, *, limits: ExportLimits | None = None) -> Iterator[Record]:
     """Messages of a Slack export (ZIP file or folder), conversation by conversation.
 
     Raises :class:`~tieline.errors.IngestError` at once when ``path`` is no
-    readable export; a bad day file or message is yielded as ``Skipped``.
+    readable export; a bad or oversized day file or message is yielded as ``Skipped``.
     """
     if path.is_dir():
         names = [p.name for p in path.iterdir()]
@@ -269,29 +245,40 @@ def read_slack_export(path: Path) -> Iterator[Record]:
         raise IngestError(f"{path}: no such file or folder")
     if not any(name.rpartition("/")[2] in _EXPORT_FILES for name in names):
         raise IngestError(f"{path}: not a Slack export (no users.json or channels.json)")
-    return _read(path)
+    return _read(path, limits or ExportLimits())
 
 
-def _read(path: Path) -> Iterator[Record]:
+def _read(path: Path, limits: ExportLimits) -> Iterator[Record]:
     if path.is_dir():
-        yield from _read_export(path, _Export(path, None))
+        yield from _read_export(path, _Export(path, None, limits))
     else:
         with zipfile.ZipFile(path) as zf:
-            yield from _read_export(path, _Export(path, zf))
+            yield from _read_export(path, _Export(path, zf, limits))
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, Refused):
+        return exc.detail
+    return (
+        f"invalid JSON: {exc}" if isinstance(exc, JsonError) else f"{type(exc).__name__}: {exc}"
+    )[:200]
 
 
 def _load(export: _Export, path: Path, name: str, skipped: list[Skipped]) -> list[Any]:
+    """The objects of a top-level export file; what spoils it as one Skipped."""
     if name not in export.files:
         return []
+    entries: list[Any] = []
     try:
-        data = json.loads(export.read(name))
-        detail = "" if isinstance(data, list) else "not a JSON array"
-    except _READ_ERRORS as exc:
-        detail = f"{type(exc).__name__}: {exc}"[:200]
-    if detail:
-        skipped.append(Skipped(f"{path}:{name}", "invalid Slack export file", detail))
+        entries.extend(e for e in export.items(name) if isinstance(e, dict))
+    except Refused as exc:
+        skipped.append(Skipped(f"{path}:{name}", exc.reason, exc.detail))
         return []
-    return [entry for entry in data if isinstance(entry, dict)]
+    except _READ_ERRORS as exc:  # JsonError is a ValueError
+        # users.json is read whole or not at all: half a directory misnames people.
+        skipped.append(Skipped(f"{path}:{name}", "invalid Slack export file", _problem(exc)))
+        return []
+    return entries
 
 
 def _read_export(path: Path, export: _Export) -> Iterator[Record]:
@@ -328,15 +315,21 @@ def _read_conversation(
     deleted: set[str] = set()
     for day in export.days.get(conv.folder, []):
         locator = f"{path}:{conv.folder}/{day}"
-        try:
-            data = json.loads(export.read(f"{conv.folder}/{day}"))
-        except _READ_ERRORS as exc:
-            yield Skipped(locator, "invalid Slack day file", f"{type(exc).__name__}: {exc}"[:200])
-            continue
-        if not isinstance(data, list):
-            yield Skipped(locator, "invalid Slack day file", "not a JSON array")
-            continue
-        for item in data:
+        items = export.items(f"{conv.folder}/{day}")
+        while True:
+            try:
+                item = next(items, _END)
+            except Refused as exc:
+                yield Skipped(locator, exc.reason, exc.detail)
+                break
+            except NotAnArray:
+                yield Skipped(locator, "invalid Slack day file", "not a JSON array")
+                break
+            except _READ_ERRORS as exc:  # the messages before the fault are kept
+                yield Skipped(locator, "invalid Slack day file", _problem(exc))
+                break
+            if item is _END:
+                break
             subtype = _str(item, "subtype")
             ts = item.get("ts") if isinstance(item, dict) else None
             if not isinstance(item, dict):
@@ -365,6 +358,9 @@ def _read_conversation(
                 yield Skipped(locator, "message without ts", _str(item, "text")[:80])
             elif not isinstance(ts, str) or not _TS.match(ts):
                 yield Skipped(locator, "invalid ts", repr(ts)[:40])
+            elif int(ts.partition(".")[0]) >= _LATEST_TS:
+                year = 1970 + int(ts.partition(".")[0]) // 31_556_952
+                yield Skipped(locator, "invalid ts", f"{ts!r} is in the year {year}, after 2100")
             else:
                 found[ts] = (item, locator)
                 directory.learn(item)
@@ -405,7 +401,7 @@ def attribute_unthreaded(records: list[Record]) -> list[Record]:
             key=m.external_id,
             at=m.sent_at,
             author=m.author.ids[0][1] if m.author.ids else m.author.email,
-            text=m.body,
+            text=m.body[:_REPLY_TEXT],
             mentions=tuple(a.ids[0][1] for _, a in m.recipients if a.ids),
         )
         for m in top
@@ -461,11 +457,21 @@ def _message(
         return Skipped(locator, "message without user", _str(item, "text")[:80], external_id)
     author, bot = directory.author(item)
     authors[ts] = author
-    text = _str(item, "text")
+    given = item.get("text")
+    # Exports write text as a string; other tools give a list or only rich-text blocks.
+    text = given if isinstance(given, str) else rich_text(given)
+    if not text.strip():
+        text = rich_text(item.get("blocks"))
+    if len(text) > _MAX_TEXT:
+        detail = f"{len(text):,} characters of text (Slack allows 40,000)"
+        return Skipped(locator, "message too large", detail, external_id)
     body = render_slack_text(text, directory.names, directory.channels).strip()
     body = body or _attachment_text(item)
     if not body:
-        return Skipped(locator, "empty message", "no text, files or attachments", external_id)
+        detail = "no text, blocks, files or attachments"
+        if given is not None and not isinstance(given, str):
+            detail = f"text is a JSON {type(given).__name__} with no text in it; no blocks or files"
+        return Skipped(locator, "empty message", detail, external_id)
     thread_ts = _str(item, "thread_ts")
     reply = bool(thread_ts) and thread_ts != ts
     audience = [directory.address(uid) for uid in mentioned_user_ids(text)]

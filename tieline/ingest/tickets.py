@@ -16,14 +16,13 @@ Ticket exports are that small; split larger ones by date.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -40,6 +39,9 @@ from tieline.domain import (
 )
 from tieline.errors import ConfigError, IngestError
 from tieline.ingest.cleaning import clean_body, html_to_text
+from tieline.ingest.files import within
+from tieline.ingest.identity import plausible_email
+from tieline.ingest.ticket_files import load_records, load_rows, read_file
 
 __all__ = ["TicketMapping", "read_ticket_csv", "read_zendesk_export"]
 
@@ -65,6 +67,15 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value).strip()
+
+
+def _email(value: str) -> str:
+    """An author's address, lower-cased, from ``a@b.io`` or ``Name <a@b.io>``; "" when
+    the value is no plausible address (markup, spaces, no domain)."""
+    email = value.strip().lower()
+    if email and not plausible_email(email):
+        email = parseaddr(value)[1].strip().lower()
+    return email if email and plausible_email(email) else ""
 
 
 def _obj(value: Any) -> Row:
@@ -97,52 +108,6 @@ def _public(value: Any) -> bool:
     if value is None or value == "" or isinstance(value, bool):
         return value is not False
     return _text(value).lower() in _TRUTHY
-
-
-def _load(path: Path) -> tuple[Any, list[Skipped]]:
-    """A JSON document, the objects of a JSON-lines file, or the rows of a CSV file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"cannot read {path}: {exc}") from exc
-    suffix, head = path.suffix.lower(), text.lstrip()[:1]
-    sniff = suffix not in (".json", ".csv", ".tsv")
-    if suffix in (".jsonl", ".ndjson") or (sniff and head == "{"):
-        rows: list[Row] = []
-        skipped: list[Skipped] = []
-        for n, line in enumerate(text.splitlines(), 1):
-            try:
-                item = json.loads(line) if line.strip() else {}
-            except ValueError as exc:
-                skipped.append(Skipped(f"{path}#line={n}", "unparseable JSON line", str(exc)))
-                continue
-            if not isinstance(item, dict):
-                skipped.append(Skipped(f"{path}#line={n}", "not a JSON object", line[:80]))
-            elif item:
-                rows.append(item)
-        return rows, skipped
-    if suffix == ".json" or (sniff and head == "["):
-        try:
-            return json.loads(text), []
-        except ValueError as exc:
-            raise IngestError(f"{path} is not valid JSON: {exc}") from exc
-    try:
-        dialect = "excel-tab" if suffix == ".tsv" else "excel"
-        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-        return [{k: v for k, v in row.items() if k is not None} for row in reader], []
-    except csv.Error as exc:
-        raise IngestError(f"{path} is not a readable CSV file: {exc}") from exc
-
-
-def _records(path: Path, data: Any, keys: Sequence[str]) -> list[Row]:
-    """The objects of a JSON array, or of the list under the first of ``keys`` it has."""
-    if isinstance(data, dict):
-        data = next((data[k] for k in keys if isinstance(data.get(k), list)), None)
-        if data is None:
-            raise IngestError(f"{path}: no record list under {', '.join(keys)}")
-    if not isinstance(data, list):
-        raise IngestError(f"{path}: expected a JSON array of records")
-    return [item for item in data if isinstance(item, dict)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,22 +169,28 @@ def _load_zendesk(path: Path) -> tuple[dict[str, list[Row]], list[Skipped]]:
         for part, stems in parts.items():
             files = [path / f"{s}{x}" for s in stems for x in (".jsonl", ".json", ".ndjson")]
             found = next((f for f in files if f.is_file()), None)
+            if found is not None and not within(path, found):
+                detail = f"not followed out of {path}"
+                skipped.append(Skipped(str(found), "link outside the input folder", detail))
+                found = None
             if found is None and part == "tickets":
                 raise IngestError(f"{path}: no tickets.json or tickets.jsonl in the folder")
-            data, bad = _load(found) if found else ([], [])
-            out[part], skipped = _records(found or path, data, (*stems, "comments")), skipped + bad
+            data, bad = read_file(found) if found else ([], [])
+            skipped += bad
+            out[part] = load_rows(found or path, data, (*stems, "comments"), skipped)
         return out, skipped
     if not path.is_file():
         raise IngestError(f"{path} does not exist")
-    data, skipped = _load(path)
+    data, skipped = read_file(path)
     if isinstance(data, list):  # tickets only (JSON lines or an array), comments embedded
-        return {"tickets": _records(path, data, ())}, skipped
+        return {"tickets": load_rows(path, data, (), skipped)}, skipped
     if not isinstance(data, dict) or not isinstance(data.get("tickets"), list):
         raise IngestError(f"{path}: no top-level 'tickets' list")
-    return {
-        part: next((_records(path, data[k], ()) for k in keys if isinstance(data.get(k), list)), [])
-        for part, keys in parts.items()
-    }, skipped
+    out = {}
+    for part, keys in parts.items():
+        key = next((k for k in keys if isinstance(data.get(k), list)), None)
+        out[part] = load_rows(path, data[key], (), skipped) if key else []
+    return out, skipped
 
 
 def _title(user: Row) -> str:
@@ -284,7 +255,7 @@ def _zendesk_ticket(
     def address(uid: str) -> Address:
         user = users.get(uid, {})
         ids = ((IdentityKind.ZENDESK, f"{sub}:{uid}"),) if uid else ()
-        email = _text(user.get("email")).lower()
+        email = _email(_text(user.get("email")))
         return Address(email=email, name=_text(user.get("name")), ids=ids, title=_title(user))
 
     rating = _obj(ticket.get("satisfaction_rating"))
@@ -476,17 +447,21 @@ def read_ticket_csv(path: Path | Sequence[Path], *, mapping: TicketMapping) -> I
     ticket's opening row (else its first row that has them) and are the same on every message
     of the ticket; ``row_kind`` ("ticket"/"comment", when known) and ``first_comment`` are
     per message. Bad rows are Skipped at ``<path>#row=<n>``; an empty body is skipped except
-    on an opening row. Recipients stay empty: these exports do not say who was addressed.
+    on an opening row. Rows that cannot be decoded or parsed are Skipped at ``<path>#line=<n>``
+    (see :mod:`tieline.ingest.ticket_files`) and the rest of the file is read; an author
+    email that is no plausible address is dropped (the row is skipped if nothing else
+    names the author). Recipients stay empty: these exports do not say who was addressed.
     """
     paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
     groups: dict[str, list[_Row]] = {}
     for file in paths:
-        data, skipped = _load(file)
-        records = _records(file, data, _LIST_KEYS)
-        if records and not any(_get(r, mapping.ticket_id) for r in records):
+        data, skipped = read_file(file)
+        records, deep = load_records(file, data, _LIST_KEYS)
+        if records and not any(_get(r, mapping.ticket_id) for _, r in records):
             raise IngestError(f"{file}: no row has a {mapping.ticket_id!r}; check the mapping")
         yield from skipped
-        for n, record in enumerate(records, 1):
+        yield from deep
+        for n, record in records:
             for row in _rows(mapping, record, f"{file}#row={n}"):
                 if row.values["ticket_id"]:
                     groups.setdefault(row.values["ticket_id"], []).append(row)
@@ -521,18 +496,25 @@ def _mapped_ticket(mapping: TicketMapping, tid: str, rows: list[_Row]) -> Iterat
         if sent_at is None:
             detail = f"created_at {v['created_at']!r}{fmt}"
             yield Skipped(row.locator, "unparseable date", detail, external_id)
-        elif external_id in seen:
+            continue
+        if external_id in seen:
             yield Skipped(row.locator, "duplicate comment id", external_id, external_id)
-        elif not (v["author_email"] or v["author_name"] or v["author_id"]):
-            yield Skipped(row.locator, "missing author", "no email, name or id", external_id)
+            continue
+        email = _email(v["author_email"])
+        if not (email or v["author_name"] or v["author_id"]):
+            reason, detail = "missing author", "no email, name or id"
+            if v["author_email"]:
+                reason, detail = "invalid author email", repr(v["author_email"][:80])
+            yield Skipped(row.locator, reason, detail, external_id)
         elif not v["body"] and row.kind != "ticket":
             yield Skipped(row.locator, "empty body", "", external_id)
         else:
             seen.add(external_id)
             # Every author needs a key: a name stands in for an id when there is no email.
-            aid = v["author_id"] or ("" if v["author_email"] else v["author_name"])
+            # An address that is no address is dropped; the name or id still says who.
+            aid = v["author_id"] or ("" if email else v["author_name"])
             ids = ((IdentityKind.TICKETS, f"{mapping.system}:{aid}"),) if aid else ()
-            author = Address(email=v["author_email"].lower(), name=v["author_name"], ids=ids)
+            author = Address(email=email, name=v["author_name"], ids=ids)
             extra = {"row_kind": row.kind} if row.kind else {}
             drafts.append(_Draft(sent_at, external_id, author, v["body"], row.locator, extra=extra))
     yield from _threaded(drafts, f"{mapping.system}:{tid}", first("subject"), attributes)

@@ -252,10 +252,17 @@ def ingest_slack(
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Read Slack workspace exports; the source is named after the export unless ``name``."""
+    from tieline.ingest.slack import ExportLimits
+
     source_name = name or paths[0].name.removesuffix(".zip")
+    limits = ExportLimits(
+        max_file_bytes=settings.ingest.max_export_file_bytes,
+        max_total_bytes=settings.ingest.max_export_bytes,
+        max_ratio=settings.ingest.max_compression_ratio,
+    )
     return ingest_records(
-        CONNECTORS["slack"](paths), session=session, settings=settings, source_kind="slack",
-        source_name=source_name, checkpoint=checkpoint, progress=progress,
+        CONNECTORS["slack"](paths, limits=limits), session=session, settings=settings,
+        source_kind="slack", source_name=source_name, checkpoint=checkpoint, progress=progress,
     )  # fmt: skip
 
 
