@@ -23,6 +23,7 @@ def test_the_overview_is_the_same_in_both_modes_on_both_databases(
 ) -> None:
     ws = repo.ensure_workspace(session, "w")
     src = repo.ensure_source(session, workspace_id=ws, kind="email", name="email")
+    repo.configure_account(session, workspace_id=ws, name="Acme", domains=["acme.com"])
     sam, dana = Address("sam@northwind.io", "Sam Ortiz"), Address("dana@acme.com", "Dana")
     _add(session, ws, src, [
         _msg("a", 2), _msg("b", 3, subject="Re: Plan", in_reply_to="a"),

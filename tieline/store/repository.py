@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, any_, bindparam, delete, func, insert, select, update
@@ -18,6 +20,7 @@ from tieline.store.models import (
     AccountDomain,
     Base,
     Message,
+    MessageLocation,
     MessageRecipient,
     Person,
     SkippedRecord,
@@ -30,6 +33,7 @@ __all__ = [
     "add_messages",
     "add_skipped",
     "configure_account",
+    "copy_key",
     "ensure_source",
     "ensure_workspace",
     "get_workspace_id",
@@ -130,7 +134,9 @@ def add_messages(
         )
         for external_id in existing:
             fresh.pop(external_id, None)
+    copies = _set_aside_copies(session, workspace_id=workspace_id, fresh=fresh)
     if not fresh:
+        _keep_locations(session, workspace_id=workspace_id, source_id=source_id, copies=copies)
         return 0
     rows: list[dict[str, Any]] = []
     recipients: dict[str, list[tuple[str, int, int]]] = {}
@@ -158,6 +164,7 @@ def add_messages(
                 "locator": m.locator,
                 "size_bytes": m.size_bytes,
                 "attributes": dict(m.attributes),
+                "copy_key": copy_key(m),
             }
         )
     # Plain executemany, then one lookup for the new ids: RETURNING through the
@@ -187,7 +194,114 @@ def add_messages(
     ]
     if recipient_rows:
         session.connection().execute(insert(_RECIPIENTS), recipient_rows)
+    _keep_locations(session, workspace_id=workspace_id, source_id=source_id, copies=copies)
     return len(inserted)
+
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+# Copies of one email can carry dates shifted by a time-zone offset (exports that
+# rewrote the Date header): same minute within the quarter hour, at most 14 hours apart.
+_COPY_WINDOW = timedelta(hours=14)
+
+
+def copy_key(m: domain.Message) -> str | None:
+    """What copies of one email share whatever their Message-ID: sender, subject and
+    text (spacing and punctuation aside) and the time within the quarter hour. None for
+    chat and tickets, whose ids are the source's."""
+    if m.channel is not domain.Channel.EMAIL:
+        return None
+    at = m.sent_at.astimezone(UTC)
+    texts = (_NOT_TEXT.sub("", t).lower() for t in (m.subject, m.body, m.quoted_text))
+    parts = (m.author.email.lower(), f"{at.minute % 15}:{at.second}", *texts)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _same_copy(a: datetime, b: datetime) -> bool:
+    delta = abs(a - b)
+    return delta <= _COPY_WINDOW and delta.total_seconds() % 900 == 0
+
+
+Copy = tuple[domain.Message, int | str]  # a copy and its stored message (id, or external id)
+
+
+def _set_aside_copies(
+    session: Session, *, workspace_id: int, fresh: dict[str, domain.Message]
+) -> list[Copy]:
+    """Take copies of stored (or earlier) messages out of ``fresh``.
+
+    The same email filed in several folders carries different Message-IDs; it is
+    stored once, and each copy becomes a location of the stored message.
+    """
+    keyed = {external_id: k for external_id, m in fresh.items() if (k := copy_key(m))}
+    stored: dict[str, list[tuple[int, datetime]]] = defaultdict(list)
+    for chunk in _chunks(list(set(keyed.values()))):
+        for message_id, key, sent_at in session.execute(
+            select(Message.id, Message.copy_key, Message.sent_at)
+            .where(
+                Message.workspace_id == workspace_id,
+                _one_of(session, Message.copy_key, chunk),  # type: ignore[arg-type]
+            )
+            .order_by(Message.id)
+        ):
+            if key is not None:
+                stored[key].append((message_id, sent_at))
+    kept: dict[str, list[tuple[str, datetime]]] = defaultdict(list)  # in this batch
+    copies: list[Copy] = []
+    for external_id, key in keyed.items():
+        m = fresh[external_id]
+        target: int | str | None = next(
+            (i for i, at in stored.get(key, ()) if _same_copy(at, m.sent_at)), None
+        )
+        if target is None:
+            target = next((e for e, at in kept[key] if _same_copy(at, m.sent_at)), None)
+        if target is None:
+            kept[key].append((external_id, m.sent_at))
+        else:
+            copies.append((fresh.pop(external_id), target))
+    return copies
+
+
+def _keep_locations(
+    session: Session, *, workspace_id: int, source_id: int, copies: list[Copy]
+) -> None:
+    """Record where each copy was found, on the message stored in its place."""
+    if not copies:
+        return
+    by_external = [t for _, t in copies if isinstance(t, str)]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(by_external):
+        ids.update(
+            (e, i)
+            for i, e in session.execute(
+                select(Message.id, Message.external_id).where(
+                    Message.workspace_id == workspace_id,
+                    Message.source_id == source_id,
+                    _one_of(session, Message.external_id, chunk),
+                )
+            )
+        )
+    targets = [(m, t if isinstance(t, int) else ids.get(t)) for m, t in copies]
+    known: set[tuple[int, str]] = set()
+    wanted = list({t for _, t in targets if t is not None})
+    for chunk in _chunks(wanted):
+        known.update(
+            (i, e)
+            for i, e in session.execute(
+                select(MessageLocation.message_id, MessageLocation.external_id).where(
+                    MessageLocation.workspace_id == workspace_id,
+                    MessageLocation.message_id.in_(chunk),
+                )
+            )
+        )
+    rows = []
+    for m, target in targets:
+        if target is None or (target, m.external_id) in known:
+            continue
+        known.add((target, m.external_id))
+        rows.append({"workspace_id": workspace_id, "message_id": target, "source_id": source_id,
+                     "external_id": m.external_id, "locator": m.locator})  # fmt: skip
+    if rows:
+        session.execute(insert(MessageLocation), rows)
 
 
 def add_skipped(
@@ -354,9 +468,10 @@ def configure_account(
         select(Account).where(Account.workspace_id == workspace_id, Account.name == name)
     )
     if account is None:
-        account = Account(workspace_id=workspace_id, name=name)
+        account = Account(workspace_id=workspace_id, name=name, origin="config")
         session.add(account)
         session.flush()
+    account.origin = "config"
     for dom in domains:
         link = session.scalar(
             select(AccountDomain).where(
