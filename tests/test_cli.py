@@ -97,6 +97,10 @@ def test_demo_ingests_the_bundled_workspace(db_url: str) -> None:
 def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:
     mbox = str(EMAIL / "thread.mbox")
     run(*base, "ingest", "email", mbox)
+    # Globex only ever wrote to us: not an account until a CSM says it is.
+    promoted = json.loads(run(*base, "accounts", "promote", "globex.com"))
+    assert promoted == {"domain": "globex.com", "status": "promoted",
+                        "account_id": promoted["account_id"], "account": "Globex"}  # fmt: skip
 
     def people() -> dict[str, dict[str, object]]:
         listed = json.loads(run(*base, "people", "--format", "json"))

@@ -153,6 +153,8 @@ class Account:
     # Headline KPIs of the last complete month, when revenue or survey data exists.
     kpi_period: str | None = None
     kpis: Mapping[str, float | None] = field(default_factory=dict)
+    # config | import (the customer list) | promoted | discovered (two-way conversation)
+    origin: str = ""
 
 
 @dataclass(frozen=True, slots=True)

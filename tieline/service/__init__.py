@@ -31,6 +31,7 @@ from tieline.kpi.io import read_metrics, read_revenue, read_surveys
 from tieline.service.accounts import (
     AccountRefresh,
     CandidateRow,
+    Candidates,
     CustomerImportReport,
     Decision,
     account_mode,
@@ -51,6 +52,7 @@ from tieline.store.directory import PeopleDirectory
 __all__ = [
     "AccountRefresh",
     "CandidateRow",
+    "Candidates",
     "CustomerImportReport",
     "Decision",
     "account_mode",

@@ -36,6 +36,7 @@ from tieline.store.accounts import CandidateRow, DomainTraffic
 __all__ = [
     "AccountRefresh",
     "CandidateRow",
+    "Candidates",
     "CustomerImportReport",
     "Decision",
     "account_mode",
@@ -129,14 +130,21 @@ def refresh_accounts(*, session: Session, settings: Settings, workspace_id: int)
                           discovered_removed=removed, people_attached=attached)  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    mode: Mode  # in discovered mode, undecided candidates count as accounts
+    candidates: list[CandidateRow]
+
+
 def list_candidates(
     *, session: Session, settings: Settings, status: str = "candidate"
-) -> list[CandidateRow]:
+) -> Candidates:
     """Domains that talk with us both ways but are on no customer list (or, with
-    ``status``, those promoted or ignored)."""
+    ``status`` promoted, ignored or all, those decided)."""
     ws = repo.get_workspace_id(session, settings.workspace)
     statuses = ("candidate", "promoted", "ignored") if status == "all" else (status,)
-    return store.candidates(session, workspace_id=ws, statuses=statuses)
+    rows = store.candidates(session, workspace_id=ws, statuses=statuses)
+    return Candidates(account_mode(session, settings=settings, workspace_id=ws), rows)
 
 
 @dataclass(frozen=True, slots=True)
