@@ -120,7 +120,10 @@ SELECT a.id FROM accounts a WHERE EXISTS (
 
 def measure(db: Path, accounts_json: list[dict[str, Any]]) -> dict[str, Any]:
     con = sqlite3.connect(db)
-    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+
+    def one(sql: str) -> Any:
+        return con.execute(sql).fetchone()[0]
+
     domains: dict[int, list[str]] = defaultdict(list)
     for account_id, d in con.execute("SELECT account_id, domain FROM account_domains"):
         domains[account_id].append(d)
