@@ -48,7 +48,8 @@ ISP = {"earthlink.net", "juno.com", "netzero.net", "netzero.com", "pacbell.net",
        "mother.com", "opt4.com", "att.net", "gmail.com"}  # fmt: skip
 NEWS = {"nytimes.com", "wsj.com", "reuters.com", "bloomberg.com", "ft.com", "latimes.com",
         "washingtonpost.com", "sfgate.com", "chron.com", "dowjones.com", "cnn.com",
-        "businessweek.com", "forbes.com", "economist.com", "sacbee.com", "mercurynews.com"}  # fmt: skip
+        "businessweek.com", "forbes.com", "economist.com", "sacbee.com",
+        "mercurynews.com"}  # fmt: skip
 GOV = re.compile(
     r"(^|\.)(gov|mil)$|\.(gov|gob|gouv|govt)\.[a-z]{2}$|(^|\.)fed\.us$|\.[a-z]{2}\.us$"
 )
