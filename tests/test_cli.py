@@ -124,3 +124,35 @@ def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:
 
     bad = runner.invoke(app, [*base, "people", "split", "email:ravi@globex.com"])
     assert bad.exit_code != 0  # the only identity: nothing to split
+
+
+def test_customer_list_and_candidates_from_the_shell(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "plain.toml"  # no [[accounts]]: discovered until a list exists
+    config.write_text('internal_domains = ["northwind.io"]\n')
+    base = ["--db", db_url, "--config", str(config)]
+    run(*base, "ingest", "email", str(EMAIL / "thread.mbox"))
+    listed = json.loads(run(*base, "accounts", "--candidates", "--format", "json"))
+    assert listed["mode"] == "discovered"
+    discovered = {c["domain"] for c in listed["candidates"]}
+    assert "acme-logistics.com" in discovered
+    assert "acme-logistics.com" in run(*base, "accounts", "--candidates")
+    customers = tmp_path / "customers.json"
+    customers.write_text(json.dumps([
+        {"name": "Globex Corporation", "domains": ["globex.com"], "crm_id": "0015g00000XyZ",
+         "owner": "sam@northwind.io", "arr": 24000, "renewal_date": "2027-03-31"},
+    ]))  # fmt: skip
+    report = json.loads(run(*base, "import", "customers", str(customers), "--format", "json"))
+    assert (report["new"], report["mode"]) == (1, "declared")
+    accounts = json.loads(run(*base, "accounts", "--format", "json"))
+    assert [(a["name"], a["origin"]) for a in accounts] == [("Globex Corporation", "import")]
+    # Acme talked with us both ways but is on no list: a candidate to promote.
+    after = json.loads(run(*base, "accounts", "--candidates", "--format", "json"))
+    assert after["mode"] == "declared" and "acme-logistics.com" in {
+        c["domain"] for c in after["candidates"]
+    }
+    run(*base, "accounts", "promote", "acme-logistics.com")
+    names = {a["name"] for a in json.loads(run(*base, "accounts", "--format", "json"))}
+    assert names == {"Globex Corporation", "Acme Logistics"}
+    run(*base, "ingest", "email", str(EMAIL / "thread.mbox"))  # decisions survive
+    again = {a["name"] for a in json.loads(run(*base, "accounts", "--format", "json"))}
+    assert again == names

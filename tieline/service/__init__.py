@@ -42,7 +42,7 @@ from tieline.service.accounts import (
     promote_candidate,
     refresh_accounts,
 )
-from tieline.service.people_joins import join_people
+from tieline.service.people_joins import join_freemail, join_same_names
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
 from tieline.store import api_keys, facts, kpi_inputs, people, queries
@@ -212,12 +212,13 @@ def ingest_records(
             flush()
     flush()
     report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
-    joins = join_people(session=session, workspace_id=ws, policy=policy)
-    report.people_joined = joins.same_name + joins.freemail
-    if report.people_joined:  # subject threading looks at who takes part
-        report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
+    report.people_joined = join_same_names(session=session, workspace_id=ws, policy=policy)
     refreshed = refresh_accounts(session=session, settings=settings, workspace_id=ws)
     report.accounts_mode, report.candidates = refreshed.mode, refreshed.candidates
+    # A customer's personal address joins her once her account exists.
+    report.people_joined += join_freemail(session=session, workspace_id=ws, policy=policy)
+    if report.people_joined:  # subject threading looks at who takes part
+        report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
     facts.refresh_activity(session, workspace_id=ws)  # new messages, people, accounts
     checkpoint()
     report.seconds = time.perf_counter() - started

@@ -17,21 +17,13 @@ the identity so these rules leave it alone afterwards.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-
 from sqlalchemy.orm import Session
 
 from tieline.ingest.identity import DomainPolicy, Exclusion, is_role_mailbox, name_key
 from tieline.store import people as store
 from tieline.store.people import NamedPerson
 
-__all__ = ["JoinReport", "join_people"]
-
-
-@dataclass(frozen=True, slots=True)
-class JoinReport:
-    same_name: int  # people folded into another of the same name and domain
-    freemail: int  # free-mail people joined to a known customer
+__all__ = ["join_freemail", "join_same_names"]
 
 
 def _key(p: NamedPerson) -> str | None:
@@ -122,9 +114,12 @@ def _join_freemail(session: Session, ws: int, policy: DomainPolicy) -> int:
     return joined
 
 
-def join_people(*, session: Session, workspace_id: int, policy: DomainPolicy) -> JoinReport:
-    """Run both joins (same name first: it can give a customer the name the free-mail
-    address is matched against)."""
-    same = _merge_same_names(session, workspace_id, policy)
-    free = _join_freemail(session, workspace_id, policy)
-    return JoinReport(same_name=same, freemail=free)
+def join_same_names(*, session: Session, workspace_id: int, policy: DomainPolicy) -> int:
+    """Fold people of the same full name at the same organisation; how many were folded."""
+    return _merge_same_names(session, workspace_id, policy)
+
+
+def join_freemail(*, session: Session, workspace_id: int, policy: DomainPolicy) -> int:
+    """Join free-mail addresses to the one customer of their name (needs the accounts:
+    run after the account rules); how many joined."""
+    return _join_freemail(session, workspace_id, policy)
