@@ -17,6 +17,7 @@ the identity so these rules leave it alone afterwards.
 from __future__ import annotations
 
 from collections import defaultdict
+
 from sqlalchemy.orm import Session
 
 from tieline.ingest.identity import DomainPolicy, Exclusion, is_role_mailbox, name_key
