@@ -112,8 +112,9 @@ def domain_traffic(session: Session, *, workspace_id: int) -> list[DomainTraffic
                author.internal.is_(False), author.automated.is_(False), to_us)
         .group_by(dom.c.domain, Message.author_id)
     ).all()  # fmt: skip
-    outbound = session.execute(
-        select(dom.c.domain, other.id, Message.id, Message.sent_at)
+    ours_to_them = (
+        select(dom.c.domain, other.id.label("person"), Message.id.label("message"),
+               Message.sent_at)
         .join(author, author.id == Message.author_id)
         .join(MessageRecipient, MessageRecipient.message_id == Message.id)
         .join(other, other.id == MessageRecipient.person_id)
@@ -121,8 +122,21 @@ def domain_traffic(session: Session, *, workspace_id: int) -> list[DomainTraffic
         .where(Message.workspace_id == ws, Message.automated_kind.is_(None),
                author.internal.is_(True), author.automated.is_(False),
                other.internal.is_(False), other.automated.is_(False))
-        .distinct()
+        .subquery()
+    )  # fmt: skip
+    # Aggregated in the database: rows per (domain, their person), not per message.
+    outbound = session.execute(
+        select(ours_to_them.c.domain, ours_to_them.c.person, func.min(ours_to_them.c.sent_at),
+               func.max(ours_to_them.c.sent_at))
+        .group_by(ours_to_them.c.domain, ours_to_them.c.person)
     ).all()  # fmt: skip
+    outbound_n: dict[str, int] = dict(
+        session.execute(
+            select(ours_to_them.c.domain, func.count(ours_to_them.c.message.distinct())).group_by(
+                ours_to_them.c.domain
+            )
+        ).all()
+    )
     wrote: dict[tuple[str, int], datetime] = {}  # (domain, their person) -> first to us
     inbound_n: dict[str, int] = defaultdict(int)
     span: dict[str, tuple[datetime, datetime]] = {}
@@ -137,21 +151,19 @@ def domain_traffic(session: Session, *, workspace_id: int) -> list[DomainTraffic
         inbound_n[d] += n
         wrote[(d, person)] = lo
         seen(d, lo, hi)
-    outbound_ids: dict[str, set[int]] = defaultdict(set)
     answered: dict[str, set[int]] = defaultdict(set)
-    for d, person, message_id, at in outbound:
-        at = _utc(at)
-        assert at is not None
-        outbound_ids[d].add(message_id)
+    for d, person, lo, hi in outbound:
+        lo, hi = _utc(lo), _utc(hi)
+        assert lo is not None and hi is not None
         first = wrote.get((d, person))
-        if first is not None and at > first:
+        if first is not None and hi > first:
             answered[d].add(person)
-        seen(d, at, at)
+        seen(d, lo, hi)
     people = defaultdict(set)
     for d, person in wrote:
         people[d].add(person)
     return [
-        DomainTraffic(domain=d, inbound=inbound_n.get(d, 0), outbound=len(outbound_ids.get(d, ())),
+        DomainTraffic(domain=d, inbound=inbound_n.get(d, 0), outbound=outbound_n.get(d, 0),
                       two_way=len(answered.get(d, ())), people=len(people.get(d, ())),
                       first_at=span[d][0], last_at=span[d][1])
         for d in sorted(span)
