@@ -192,6 +192,19 @@ def test_copies_of_one_email_are_stored_once_with_their_locations(
     again = ingest(session, settings, box)
     assert again.new_messages == 0
     assert session.scalar(select(func.count()).select_from(MessageLocation)) == 2
+    # A reply naming a copy's Message-ID threads with the message stored in its place.
+    kept = session.scalar(
+        select(Message.external_id).where(Message.external_id.in_(["a@x", "b@x", "c@x"]))
+    )
+    copy = next(i for i in ("a@x", "b@x", "c@x") if i != kept)
+    reply = box.root / "inbox" / "reply.eml"
+    reply.write_text(
+        "Message-ID: <r@x>\nDate: Tue, 03 Mar 2026 09:00:00 +0000\nFrom: dana@acme.com\n"
+        f"To: {US}\nSubject: Comments\nIn-Reply-To: <{copy}>\n\nLooks good.\n"
+    )
+    ingest(session, settings, box)
+    threads = dict(session.execute(select(Message.external_id, Message.thread_id)).all())
+    assert threads["r@x"] == threads[kept]
 
 
 def test_people_join_by_name_never_by_non_names(

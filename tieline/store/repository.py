@@ -357,6 +357,15 @@ def rethread(
     ):
         participants[message_id].append(person_id)
     pool: dict[str, str] = {}  # one string object per message id, however often referenced
+    # A reply may name a copy's Message-ID: it means the message stored in its place.
+    alias = {
+        copy: pool.setdefault(kept, kept)
+        for copy, kept in session.execute(
+            select(MessageLocation.external_id, Message.external_id)
+            .join(Message, Message.id == MessageLocation.message_id)
+            .where(MessageLocation.workspace_id == workspace_id)
+        )
+    }
     headers: list[domain.ThreadHeader] = []
     current: dict[str, tuple[int, int | None]] = {}  # external id -> (row id, thread id)
     result = session.execute(
@@ -381,10 +390,13 @@ def rethread(
                 key=key,
                 sent_at=r.sent_at,
                 subject=r.subject,
-                in_reply_to=pool.setdefault(r.in_reply_to, r.in_reply_to)
+                in_reply_to=alias.get(r.in_reply_to)
+                or pool.setdefault(r.in_reply_to, r.in_reply_to)
                 if r.in_reply_to
                 else None,
-                references=tuple(pool.setdefault(ref, ref) for ref in r.references.split()),
+                references=tuple(
+                    alias.get(ref) or pool.setdefault(ref, ref) for ref in r.references.split()
+                ),
                 provider_thread_id=r.provider_thread_id,
                 participants=frozenset([*participants.pop(r.id, ()), r.author_id]),
             )
