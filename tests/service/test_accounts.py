@@ -196,6 +196,7 @@ def test_copies_of_one_email_are_stored_once_with_their_locations(
     kept = session.scalar(
         select(Message.external_id).where(Message.external_id.in_(["a@x", "b@x", "c@x"]))
     )
+    assert kept is not None
     copy = next(i for i in ("a@x", "b@x", "c@x") if i != kept)
     reply = box.root / "inbox" / "reply.eml"
     reply.write_text(
