@@ -145,6 +145,9 @@ def test_customer_list_and_candidates_from_the_shell(db_url: str, tmp_path: Path
     assert (report["new"], report["mode"]) == (1, "declared")
     accounts = json.loads(run(*base, "accounts", "--format", "json"))
     assert [(a["name"], a["origin"]) for a in accounts] == [("Globex Corporation", "import")]
+    assert accounts[0]["customer"] == {"external_id": "0015g00000XyZ", "owner": "sam@northwind.io",
+                                       "segment": None, "arr": 24000.0,
+                                       "renewal_on": "2027-03-31"}  # fmt: skip
     # Acme talked with us both ways but is on no list: a candidate to promote.
     after = json.loads(run(*base, "accounts", "--candidates", "--format", "json"))
     assert after["mode"] == "declared" and "acme-logistics.com" in {

@@ -173,6 +173,13 @@ def account_json(a: domain.Account) -> dict[str, Any]:
         "kpi_period": a.kpi_period,
         "kpis": dict(a.kpis),
         "origin": a.origin,
+        "customer": {
+            "external_id": a.external_id,
+            "owner": a.owner,
+            "segment": a.segment,
+            "arr": a.arr,
+            "renewal_on": a.renewal_on.isoformat() if a.renewal_on else None,
+        },  # fmt: skip
     }
 
 

@@ -155,6 +155,12 @@ class Account:
     kpis: Mapping[str, float | None] = field(default_factory=dict)
     # config | import (the customer list) | promoted | discovered (two-way conversation)
     origin: str = ""
+    # From the customer list: the CRM's id, the CSM, segment, ARR and renewal date.
+    external_id: str | None = None
+    owner: str = ""
+    segment: str | None = None
+    arr: float | None = None
+    renewal_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,15 @@ def test_customer_list_import_declares_and_candidates_wait(
     listed = {a.name: a for a in service.list_accounts(session=session, settings=settings)}
     assert set(listed) == {"Acme Logistics", "California Energy Commission"}
     assert listed["Acme Logistics"].domains == ("acme.co.uk", "acme.com")
-    assert listed["Acme Logistics"].origin == "import" and listed["Acme Logistics"].people == 1
+    acme = listed["Acme Logistics"]
+    assert acme.origin == "import" and acme.people == 1
+    assert (acme.external_id, acme.owner, acme.segment, acme.arr, str(acme.renewal_on)) == (
+        "CRM-1",
+        "sam@northwind.io",
+        "enterprise",
+        120000.0,
+        "2026-09-30",
+    )
     assert listed["California Energy Commission"].people == 1
     cands = service.list_candidates(session=session, settings=settings)
     assert cands.mode == "declared" and [c.domain for c in cands.candidates] == ["globex.com"]

@@ -150,6 +150,11 @@ def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account
                 threads=a.threads if a else 0,
                 last_message_at=last,
                 origin=account.origin,
+                external_id=account.external_id,
+                owner=account.owner,
+                segment=account.segment,
+                arr=account.arr,
+                renewal_on=account.renewal_on,
             )
         )
     return out
