@@ -44,7 +44,10 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
                          "last_message_at", "kpi_period", "kpis",
                          # issue 4: health, relationship and flags, as of a date
                          "as_of", "health", "relationship", "flags", "single_threaded",
-                         "gone_dark", "churn_risk", "departed_champion"}  # fmt: skip
+                         "gone_dark", "churn_risk", "departed_champion",
+                         # issue 13: where the account comes from, the customer list's fields
+                         "origin", "customer"}  # fmt: skip
+    assert acme["origin"] == "config" and acme["customer"]["external_id"] is None
     assert acme["kpis"] == {}  # no revenue or survey data imported
     assert acme["domains"] == ["acme-logistics.com"] and acme["messages"] == 5
 
@@ -52,7 +55,8 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
     assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
     assert set(people[0]) == {"id", "name", "account", "internal", "automated", "title", "emails",
                               "identities", "relationship", "role", "departed",
-                              "departure_evidence", "engaged", "relationships"}  # fmt: skip
+                              "departure_evidence", "engaged", "relationships",
+                              "name_derived"}  # fmt: skip
     assert people[0]["identities"] == [
         {"kind": "email", "value": "dana@acme-logistics.com"},
         {"kind": "email", "value": "dana.whitfield@acme-logistics.com"},
