@@ -168,7 +168,7 @@ def measure(db: Path, accounts_json: list[dict[str, Any]]) -> dict[str, Any]:
         ):
             out[f"addresses joined by {rule}"] = n
     bands = Counter(str((a.get("health") or {}).get("band")) for a in accounts_json)
-    out["bands"] = dict(sorted(bands.items()))
+    out["bands"] = " ".join(f"{b}:{n}" for b, n in sorted(bands.items()))
     out["_accounts"] = sorted(
         (a["name"], ", ".join(a["domains"]), (a.get("health") or {}).get("band"),
          a["messages"]) for a in accounts_json

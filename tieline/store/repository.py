@@ -211,7 +211,8 @@ def copy_key(m: domain.Message) -> str | None:
     if m.channel is not domain.Channel.EMAIL:
         return None
     at = m.sent_at.astimezone(UTC)
-    texts = (_NOT_TEXT.sub("", t).lower() for t in (m.subject, m.body, m.quoted_text))
+    # The new text only: exports wrap or re-encode the quoted history of one copy.
+    texts = (_NOT_TEXT.sub("", t).lower() for t in (m.subject, m.body))
     parts = (m.author.email.lower(), f"{at.minute % 15}:{at.second}", *texts)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
