@@ -44,7 +44,10 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
                          "last_message_at", "kpi_period", "kpis",
                          # issue 4: health, relationship and flags, as of a date
                          "as_of", "health", "relationship", "flags", "single_threaded",
-                         "gone_dark", "churn_risk", "departed_champion"}  # fmt: skip
+                         "gone_dark", "churn_risk", "departed_champion",
+                         # issue 13: where the account comes from, the customer list's fields
+                         "origin", "customer"}  # fmt: skip
+    assert acme["origin"] == "config" and acme["customer"]["external_id"] is None
     assert acme["kpis"] == {}  # no revenue or survey data imported
     assert acme["domains"] == ["acme-logistics.com"] and acme["messages"] == 5
 
@@ -52,7 +55,8 @@ def test_ingest_stats_accounts_people(base: list[str]) -> None:
     assert [p["name"] for p in people] == ["Dana Whitfield", "Lee Park"]
     assert set(people[0]) == {"id", "name", "account", "internal", "automated", "title", "emails",
                               "identities", "relationship", "role", "departed",
-                              "departure_evidence", "engaged", "relationships"}  # fmt: skip
+                              "departure_evidence", "engaged", "relationships",
+                              "name_derived"}  # fmt: skip
     assert people[0]["identities"] == [
         {"kind": "email", "value": "dana@acme-logistics.com"},
         {"kind": "email", "value": "dana.whitfield@acme-logistics.com"},
@@ -117,6 +121,10 @@ def test_people_table_shows_role_strength_and_departure(base: list[str]) -> None
 def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:
     mbox = str(EMAIL / "thread.mbox")
     run(*base, "ingest", "email", mbox)
+    # Globex only ever wrote to us: not an account until a CSM says it is.
+    promoted = json.loads(run(*base, "accounts", "promote", "globex.com"))
+    assert promoted == {"domain": "globex.com", "status": "promoted",
+                        "account_id": promoted["account_id"], "account": "Globex"}  # fmt: skip
 
     def people() -> dict[str, dict[str, object]]:
         listed = json.loads(run(*base, "people", "--format", "json"))
@@ -140,3 +148,38 @@ def test_people_merge_and_split_survive_reingest(base: list[str]) -> None:
 
     bad = runner.invoke(app, [*base, "people", "split", "email:ravi@globex.com"])
     assert bad.exit_code != 0  # the only identity: nothing to split
+
+
+def test_customer_list_and_candidates_from_the_shell(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "plain.toml"  # no [[accounts]]: discovered until a list exists
+    config.write_text('internal_domains = ["northwind.io"]\n')
+    base = ["--db", db_url, "--config", str(config)]
+    run(*base, "ingest", "email", str(EMAIL / "thread.mbox"))
+    listed = json.loads(run(*base, "accounts", "--candidates", "--format", "json"))
+    assert listed["mode"] == "discovered"
+    discovered = {c["domain"] for c in listed["candidates"]}
+    assert "acme-logistics.com" in discovered
+    assert "acme-logistics.com" in run(*base, "accounts", "--candidates")
+    customers = tmp_path / "customers.json"
+    customers.write_text(json.dumps([
+        {"name": "Globex Corporation", "domains": ["globex.com"], "crm_id": "0015g00000XyZ",
+         "owner": "sam@northwind.io", "arr": 24000, "renewal_date": "2027-03-31"},
+    ]))  # fmt: skip
+    report = json.loads(run(*base, "import", "customers", str(customers), "--format", "json"))
+    assert (report["new"], report["mode"]) == (1, "declared")
+    accounts = json.loads(run(*base, "accounts", "--format", "json"))
+    assert [(a["name"], a["origin"]) for a in accounts] == [("Globex Corporation", "import")]
+    assert accounts[0]["customer"] == {"external_id": "0015g00000XyZ", "owner": "sam@northwind.io",
+                                       "segment": None, "arr": 24000.0,
+                                       "renewal_on": "2027-03-31"}  # fmt: skip
+    # Acme talked with us both ways but is on no list: a candidate to promote.
+    after = json.loads(run(*base, "accounts", "--candidates", "--format", "json"))
+    assert after["mode"] == "declared" and "acme-logistics.com" in {
+        c["domain"] for c in after["candidates"]
+    }
+    run(*base, "accounts", "promote", "acme-logistics.com")
+    names = {a["name"] for a in json.loads(run(*base, "accounts", "--format", "json"))}
+    assert names == {"Globex Corporation", "Acme Logistics"}
+    run(*base, "ingest", "email", str(EMAIL / "thread.mbox"))  # decisions survive
+    again = {a["name"] for a in json.loads(run(*base, "accounts", "--format", "json"))}
+    assert again == names

@@ -90,6 +90,10 @@ def test_kpis_appear_on_account_objects(db_url: str, tmp_path: Path) -> None:
     config = tmp_path / "tieline.toml"
     config.write_text('internal_domains = ["northwind.io"]\n')
     run(*db, "--config", str(config), "ingest", "email", str(DATA / "email" / "thread.mbox"))
+    customers = tmp_path / "customers.csv"  # the CS team's list: these three are customers
+    customers.write_text("name,domains\nAcme Logistics,acme-logistics.com\nGlobex,globex.com\n"
+                         "Initech,initech.io\n")  # fmt: skip
+    run(*db, "--config", str(config), "import", "customers", str(customers))
     revenue = tmp_path / "r.csv"
     revenue.write_text(  # matched by domain and by (case-insensitive) name
         "account,date,kind,amount\nacme-logistics.com,2026-01-10,new,2000\n"

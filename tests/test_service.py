@@ -39,8 +39,15 @@ def test_ingest_end_to_end(session: Session, make_settings: MakeSettings) -> Non
     session.commit()
 
     accounts = {a.name: a for a in service.list_accounts(session=session, settings=settings)}
-    # No account for our own domain, the free-mail domain or the newsletter sender.
-    assert set(accounts) == {"Acme Logistics", "Globex", "Umbrellahealth", "Example", "Initech"}
+    # No customer list: discovered mode. No account for our own domain, the free-mail
+    # domain or the newsletter sender; Globex, Initech and Example only ever wrote to us
+    # or were written to, never both: no two-way conversation, no account.
+    assert report.accounts_mode == "discovered"
+    assert set(accounts) == {"Acme Logistics", "Umbrellahealth"}
+    assert {a.origin for a in accounts.values()} == {"discovered"}
+    listed = service.list_candidates(session=session, settings=settings)
+    assert listed.mode == "discovered"
+    assert {c.domain for c in listed.candidates} == {"acme-logistics.com", "umbrellahealth.org"}
     acme = accounts["Acme Logistics"]
     assert acme.people == 2 and acme.messages == 5 and acme.threads == 1
 
@@ -49,7 +56,13 @@ def test_ingest_end_to_end(session: Session, make_settings: MakeSettings) -> Non
         "dana@acme-logistics.com", "dana.whitfield@acme-logistics.com",
     )  # fmt: skip
     assert set(people["Ravi Kumar"].emails) == {"ravi@globex.com", "ravi.kumar.home@gmail.com"}
-    assert people["Ravi Kumar"].account == "Globex"
+    assert people["Ravi Kumar"].account is None
+    # A CSM promotes Globex: Ravi (and his personal address) belong to it from then on.
+    decision = service.promote_candidate(session=session, settings=settings, ref="globex.com")
+    assert decision.status == "promoted" and decision.account == "Globex"
+    ravi = next(p for p in service.list_people(session=session, settings=settings)
+                if p.name == "Ravi Kumar")  # fmt: skip
+    assert ravi.account == "Globex"
     assert people["Sam Ortiz"].internal and people["Sam Ortiz"].account is None
     assert people["SaaS Weekly"].automated and people["SaaS Weekly"].account is None
 

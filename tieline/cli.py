@@ -9,6 +9,7 @@ Each command builds the engine, opens one session and owns its transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -43,7 +44,9 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Read a source into the store.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
-import_app = typer.Typer(help="Import revenue and survey data for the KPIs.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import the customer list, revenue, survey and usage data.", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
 nlp_app = typer.Typer(
     help="Text in, signals out: one text per line on stdin, one JSON object per line out.",
@@ -173,6 +176,14 @@ def account_json(a: domain.Account) -> dict[str, Any]:
         "last_message_at": a.last_message_at.isoformat() if a.last_message_at else None,
         "kpi_period": a.kpi_period,
         "kpis": dict(a.kpis),
+        "origin": a.origin,
+        "customer": {
+            "external_id": a.external_id,
+            "owner": a.owner,
+            "segment": a.segment,
+            "arr": a.arr,
+            "renewal_on": a.renewal_on.isoformat() if a.renewal_on else None,
+        },  # fmt: skip
     }
 
 
@@ -184,6 +195,7 @@ def person_json(p: domain.Person) -> dict[str, Any]:
         "internal": p.internal,
         "automated": p.automated,
         "title": p.title,
+        "name_derived": p.name_derived,
         "emails": list(p.emails),
         "identities": [{"kind": kind, "value": value} for kind, value in p.identities],
     }
@@ -409,16 +421,32 @@ def _accounts_table(
     return table
 
 
-@app.command()
+accounts_app = typer.Typer(
+    help="Customer accounts; candidates (two-way conversation, on no list) to promote or ignore.",
+    invoke_without_command=True,
+)
+app.add_typer(accounts_app, name="accounts")
+
+
+@accounts_app.callback()
 def accounts(
     ctx: typer.Context,
     kpi_period: Annotated[
         str | None, typer.Option(help="Period of the KPIs shown [default: last month].")
     ] = None,
     as_of: AsOf = None,
+    candidates: Annotated[
+        bool,
+        typer.Option("--candidates", help="Domains that talk with us both ways, on no list."),
+    ] = False,
     format: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Customer accounts: domains, activity, KPIs, health, relationship and flags."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if candidates:
+        _print_candidates(ctx, format)
+        return
     from tieline import service
 
     settings = ctx.obj.settings()
@@ -433,6 +461,62 @@ def accounts(
     else:
         title = f"accounts in workspace {settings.workspace}, as of {assessed.as_of:%Y-%m-%d}"
         out.print(_accounts_table(result, title, assessed.accounts))
+
+
+def _print_candidates(ctx: typer.Context, format: Format) -> None:
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    with _session(settings) as session:
+        listed = service.list_candidates(session=session, settings=settings)
+    mode, rows = listed.mode, listed.candidates
+    if format is Format.json:
+        _dump({"mode": mode, "candidates": [dataclasses.asdict(r) for r in rows]})
+        return
+    counted = "counted as accounts" if mode == "discovered" else "not accounts until promoted"
+    table = Table(
+        title=f"candidate accounts in workspace {settings.workspace} ({mode} mode: {counted})",
+        box=box.SIMPLE_HEAD, pad_edge=False,
+    )  # fmt: skip
+    for col in ("id", "domain", "name", "people", "in", "out", "two-way", "last message"):
+        table.add_column(col, justify="right" if col in {"id", "people", "in", "out",
+                                                          "two-way"} else "left")  # fmt: skip
+    for r in rows:
+        last = r.last_at.strftime("%Y-%m-%d") if r.last_at else "—"
+        table.add_row(str(r.id), r.domain, r.name, str(r.people), str(r.inbound), str(r.outbound),
+                      str(r.two_way), last)  # fmt: skip
+    out.print(table)
+    err.print(
+        "promote: tieline accounts promote ID|DOMAIN; ignore: tieline accounts ignore ID|DOMAIN"
+    )
+
+
+def _decide(ctx: typer.Context, ref: str, promote: bool) -> None:
+    from tieline import service
+
+    settings = ctx.obj.settings()
+    use_case = service.promote_candidate if promote else service.ignore_candidate
+    with _session(settings) as session:
+        decision = use_case(session=session, settings=settings, ref=ref)
+    _dump(dataclasses.asdict(decision))
+
+
+@accounts_app.command("promote")
+def accounts_promote(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Candidate id or domain (any domain may be named).")],
+) -> None:
+    """Make a candidate a customer account (stays after re-ingestion)."""
+    _decide(ctx, ref, promote=True)
+
+
+@accounts_app.command("ignore")
+def accounts_ignore(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Candidate id or domain.")],
+) -> None:
+    """Never make this domain an account by itself (stays after re-ingestion)."""
+    _decide(ctx, ref, promote=False)
 
 
 def _scored_account(obj: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -564,14 +648,24 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, columns: list[str] | 
     if not path.is_file():
         raise TielineError(f"no such file: {path}", 2)
     settings = ctx.obj.settings()
-    use_case = {
+    use_case: Callable[..., Any] = {
         "revenue": service.import_revenue,
         "surveys": service.import_surveys,
         "metrics": service.import_metrics,
+        "customers": service.import_customers,
     }[kind]
     with _session(settings, create=True) as session:
         report = use_case(session=session, settings=settings, path=path, columns=_columns(columns))
     result = report.as_dict()
+    if kind == "customers" and format is not Format.json:
+        err.print(
+            f"[bold green]done[/] {result['read']:,} rows: {result['new']:,} new customers, "
+            f"{result['updated']:,} updated, {result['skipped']:,} skipped; "
+            f"{result['people_attached']:,} people attached; accounts mode: {result['mode']}"
+        )
+        for example in result["skipped_examples"]:
+            err.print(f"  skipped {example}")
+        return
     if format is Format.json:
         _dump(result)
         return
@@ -586,6 +680,19 @@ def _run_import(ctx: typer.Context, kind: str, path: Path, columns: list[str] | 
         more = len(result["unmatched_accounts"]) - 8
         err.print(f"  not matched to a known account (kept by name): {names}"
                   + (f" and {more} more" if more > 0 else ""))  # fmt: skip
+
+
+@import_app.command("customers")
+def import_customers(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, JSON array or JSON lines of customers.")],
+    columns: MapOption = None,
+    format: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Import the customer list: name, domains, external_id (CRM id), owner, segment, arr,
+    renewal_date. Upserts by external id, else domain; then only listed customers (and
+    promoted candidates) are accounts in the default mode."""
+    _run_import(ctx, "customers", path, columns, format)
 
 
 @import_app.command("revenue")

@@ -14,14 +14,22 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tieline.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = Path("tieline.toml")
 
-# Addresses at these domains belong to individuals, never to a customer account.
+# Addresses at these domains belong to individuals, never to a customer account (the
+# full list of free-mail and internet providers is tieline/ingest/data/freemail.txt).
 FREEMAIL_DOMAINS = frozenset(
     {
         "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
@@ -58,6 +66,33 @@ class AccountConfig(BaseModel):
     segment: str | None = None
 
     @field_validator("domains")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return _lower_domains(value)
+
+
+class AccountRules(BaseModel):
+    """``[accounts]``: which domains are customer accounts.
+
+    ``declared``: only the customer list (``[[accounts.customers]]`` here, or ``tieline
+    import customers``) and promoted candidates are accounts. ``discovered``: a domain
+    that holds a two-way human conversation with us (one of them wrote to us, we wrote
+    to them afterwards; at least ``min_inbound`` and ``min_outbound`` messages) is an
+    account too, until ignored. ``auto`` (default): declared once a customer list
+    exists, discovered before. In every mode such domains are listed as candidates to
+    promote or ignore; free-mail, platforms, news, government and our own domains never
+    qualify by themselves.
+    """
+
+    model_config = {"extra": "forbid"}
+
+    mode: Literal["auto", "declared", "discovered"] = "auto"
+    min_inbound: int = Field(default=1, ge=1)
+    min_outbound: int = Field(default=1, ge=1)
+    # More of our own domains (a second brand, the old company name): internal people.
+    own_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("own_domains")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
         return _lower_domains(value)
@@ -162,7 +197,10 @@ class Settings(BaseSettings):
     freemail_domains: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
     people: list[PersonMerge] = Field(default_factory=list)
+    # The customer accounts named in the config: ``[[accounts]]`` entries, or
+    # ``[[accounts.customers]]`` under an ``[accounts]`` table (account_rules).
     accounts: list[AccountConfig] = Field(default_factory=list)
+    account_rules: AccountRules = Field(default_factory=AccountRules)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
@@ -185,6 +223,19 @@ class Settings(BaseSettings):
     zendesk_email: str | None = None  # the API user; with zendesk_token
     zendesk_token: SecretStr | None = None
     zendesk_api_url: str | None = None  # default https://<subdomain>.zendesk.com
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accounts_table(cls, data: Any) -> Any:
+        # TOML cannot hold both [[accounts]] and [accounts]: the table form carries the
+        # rules and its customers; both end up in the same two fields.
+        if isinstance(data, dict) and isinstance(data.get("accounts"), dict):
+            table = dict(data["accounts"])
+            customers = table.get("customers", [])
+            table.pop("customers", None)
+            rules = {**dict(data.get("account_rules") or {}), **table}
+            data = {**data, "accounts": customers, "account_rules": rules}
+        return data
 
     @field_validator("internal_domains", "freemail_domains")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -138,6 +138,7 @@ class Person:
     automated: bool = False
     title: str = ""
     identities: tuple[tuple[str, str], ...] = ()  # (kind, value): email, slack, zendesk ...
+    name_derived: bool = False  # the name was derived from an address, no one wrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,27 @@ class Account:
     # Headline KPIs of the last complete month, when revenue or survey data exists.
     kpi_period: str | None = None
     kpis: Mapping[str, float | None] = field(default_factory=dict)
+    # config | import (the customer list) | promoted | discovered (two-way conversation)
+    origin: str = ""
+    # From the customer list: the CRM's id, the CSM, segment, ARR and renewal date.
+    external_id: str | None = None
+    owner: str = ""
+    segment: str | None = None
+    arr: float | None = None
+    renewal_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """One entry of a CS team's customer list (``tieline import customers``)."""
+
+    name: str
+    domains: tuple[str, ...]
+    external_id: str | None = None  # the CRM's account id
+    owner: str = ""  # the CSM's email
+    segment: str | None = None
+    arr: float | None = None
+    renewal_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,3 +68,40 @@ def test_metrics_through_the_api(api: Api) -> None:
     r = _post(api, "metrics", "usage.csv", body)
     assert r.status_code == 200, r.text
     assert r.json()["kind"] == "metrics" and r.json()["new"] == 1
+
+
+def test_customer_list_import_and_candidates(api: Api) -> None:
+    customers = (
+        "Account ID,Account Name,Domains,CSM,Segment,ARR,Renewal\n"
+        'SF-001,Acme Logistics,acme-logistics.com,sam@northwind.io,enterprise,"$48,000",'
+        "2027-01-31\n"
+        "SF-002,Initrode,initrode.com,,smb,,\n"
+        "SF-003,,nowhere.com,,,,\n"
+    )
+    r = _post(api, "customers", "crm.csv", customers)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["kind"], report["read"], report["skipped"]) == ("customers", 3, 1)
+    assert report["mode"] == "declared" and report["new"] + report["updated"] == 2
+    names = {a["name"] for a in api.get("/v1/accounts", limit=100).json()["results"]}
+    assert {"Acme Logistics", "Initrode"} <= names
+    listed = api.get("/v1/candidates")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["mode"] == "declared"
+    for c in listed.json()["candidates"]:
+        assert c["two_way"] >= 1 and c["inbound"] >= 1 and c["outbound"] >= 1
+    # Deciding: promote any domain, ignore it again; a listed customer cannot be ignored.
+    key = {"X-API-Key": api.a.key}
+    promoted = api.client.post("/v1/candidates/initech.io/promote", headers=key)
+    assert promoted.status_code == 200, promoted.text
+    assert promoted.json()["status"] == "promoted" and promoted.json()["account_id"]
+    ignored = api.client.post("/v1/candidates/initech.io/ignore", headers=key).json()
+    assert ignored == {"domain": "initech.io", "status": "ignored", "account_id": None,
+                       "account": None}  # fmt: skip
+    refused = api.client.post("/v1/candidates/acme-logistics.com/ignore", headers=key)
+    assert refused.status_code == 409
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    decided = api.get("/v1/candidates", status="all").json()["candidates"]
+    assert {"initech.io"} <= {c["domain"] for c in decided if c["status"] == "ignored"}
+    # Workspace B has no list: still discovered.
+    assert api.get("/v1/candidates", ws=api.b).json()["mode"] == "discovered"

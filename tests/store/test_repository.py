@@ -43,11 +43,32 @@ def test_directory_merges_by_name_within_a_domain_only(session: Session) -> None
     # A fresh directory (next run) finds the same people from the database.
     d2 = PeopleDirectory(session, ws)
     assert d2.resolve(participant("d.whitfield@acme.com", "Dana Whitfield"))[0] == a[0]
-    assert session.scalar(select(func.count()).select_from(Account)) == 2
+    # The directory never makes accounts: the account rules do (service.accounts).
+    assert session.scalar(select(func.count()).select_from(Account)) == 0
+    joined = session.scalar(select(Identity).where(Identity.value == "dana.whitfield@acme.com"))
+    assert joined is not None and joined.joined_by == "name"
+    assert joined.join_evidence["domain"] == "acme.com"
+
+
+def test_directory_attaches_people_to_existing_accounts_only(session: Session) -> None:
+    ws = repo.ensure_workspace(session, "w")
+    acme = repo.configure_account(session, workspace_id=ws, name="Acme", domains=["acme.com"])
+    d = PeopleDirectory(session, ws)
+    dana = session.get(Person, d.resolve(participant("dana@acme.com", "Dana Whitfield"))[0])
+    lee = session.get(Person, d.resolve(participant("lee@globex.com", "Lee Park"))[0])
+    assert dana is not None and dana.account_id == acme
+    assert lee is not None and lee.account_id is None
+    derived = session.get(
+        Person, d.resolve(participant("sam.lee@acme.com", "", fallback_name="Sam Lee"))[0]
+    )
+    assert derived is not None and derived.name == "Sam Lee" and derived.name_derived
+    d.resolve(participant("sam.lee@acme.com", "Samuel Lee", fallback_name="Sam Lee"))
+    assert derived.name == "Samuel Lee" and not derived.name_derived
 
 
 def test_directory_explicit_merge_and_late_engagement(session: Session) -> None:
     ws = repo.ensure_workspace(session, "w")
+    repo.configure_account(session, workspace_id=ws, name="Umbrella", domains=["umbrella.org"])
     d = PeopleDirectory(session, ws)
     bot = d.resolve(participant("marcus@umbrella.org", "", human=False))
     person = session.get(Person, bot[0])
@@ -113,7 +134,7 @@ def test_add_messages_is_idempotent_and_rethread_stable(session: Session) -> Non
     stamp = threads["a"].last_at
     assert stamp == datetime(2026, 3, 3, 12, tzinfo=UTC)
     # An earlier parent arriving later re-keys the thread; stale rows go away.
-    _add(session, ws, src, [_msg("z", 1), _msg("a2", 2, in_reply_to="z")])
+    _add(session, ws, src, [_msg("z", 1), _msg("a2", 2, in_reply_to="z", body="again")])
     session.execute(update(MessageRow).where(MessageRow.external_id == "a").values(in_reply_to="z"))
     assert repo.rethread(session, workspace_id=ws, build=build_threads) == 2
     keys = {t.key: t.message_count for t in session.scalars(select(Thread))}
@@ -132,7 +153,12 @@ def test_skipped_records_dedupe_by_locator(session: Session) -> None:
 
 
 def test_configure_account_takes_over_auto_named_account(session: Session) -> None:
+    from tieline.store import accounts
+
     ws = repo.ensure_workspace(session, "w")
+    accounts.make_account(
+        session, workspace_id=ws, name="Acme", domains=["acme.com"], origin="discovered"
+    )
     d = PeopleDirectory(session, ws)
     pid, _ = d.resolve(participant("dana@acme.com", "Dana Whitfield"))
     auto = session.get(Person, pid)
@@ -142,9 +168,11 @@ def test_configure_account_takes_over_auto_named_account(session: Session) -> No
     )
     session.refresh(auto)
     assert auto.account_id == acc
-    assert [a.name for a in session.scalars(select(Account))] == ["Acme Logistics"]
-    accounts = queries.list_accounts(session, workspace_id=ws)
-    assert accounts[0].domains == ("acme.co.uk", "acme.com") and accounts[0].people == 1
+    assert [(a.name, a.origin) for a in session.scalars(select(Account))] == [
+        ("Acme Logistics", "config")
+    ]
+    listed = queries.list_accounts(session, workspace_id=ws)
+    assert listed[0].domains == ("acme.co.uk", "acme.com") and listed[0].people == 1
     assert session.scalar(select(func.count()).select_from(Identity)) == 1
 
 

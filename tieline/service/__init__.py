@@ -25,10 +25,24 @@ from tieline.config import Settings
 from tieline.errors import ConfigError
 from tieline.ingest import CONNECTORS
 from tieline.ingest.email import ParseOptions
-from tieline.ingest.identity import DomainPolicy
 from tieline.ingest.threads import build_threads
 from tieline.kpi import GroupBy, KpiReport, MrrMovement, SurveyResponse, compute_all
 from tieline.kpi.io import read_metrics, read_revenue, read_surveys
+from tieline.service.accounts import (
+    AccountRefresh,
+    CandidateRow,
+    Candidates,
+    CustomerImportReport,
+    Decision,
+    account_mode,
+    domain_policy,
+    ignore_candidate,
+    import_customers,
+    list_candidates,
+    promote_candidate,
+    refresh_accounts,
+)
+from tieline.service.people_joins import join_freemail, join_same_names
 from tieline.service.relationships import Assessment, assess, end_of, snapshot
 from tieline.service.scoring import Models, ScoreReport, build_models, score
 from tieline.store import api_keys, batches, facts, kpi_inputs, people, queries, storable
@@ -36,6 +50,17 @@ from tieline.store import repository as repo
 from tieline.store.directory import PeopleDirectory
 
 __all__ = [
+    "AccountRefresh",
+    "CandidateRow",
+    "Candidates",
+    "CustomerImportReport",
+    "Decision",
+    "account_mode",
+    "ignore_candidate",
+    "import_customers",
+    "list_candidates",
+    "promote_candidate",
+    "refresh_accounts",
     "Assessment",
     "ImportReport",
     "IngestReport",
@@ -84,6 +109,9 @@ class IngestReport:
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     threads: int = 0
     seconds: float = 0.0
+    people_joined: int = 0  # same name at one domain, or a customer's personal address
+    accounts_mode: str = ""
+    candidates: int = 0  # domains with two-way conversation on no customer list
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,20 +124,10 @@ class IngestReport:
             "skipped_reasons": dict(self.skipped_reasons.most_common()),
             "threads": self.threads,
             "seconds": round(self.seconds, 3),
+            "people_joined": self.people_joined,
+            "accounts_mode": self.accounts_mode,
+            "candidates": self.candidates,
         }
-
-
-def domain_policy(settings: Settings) -> DomainPolicy:
-    merges: dict[str, tuple[int, str | None]] = {}
-    for i, merge in enumerate(settings.people):
-        for email in merge.emails:
-            merges[email] = (i, merge.name)
-    return DomainPolicy(
-        internal_domains=frozenset(settings.internal_domains),
-        freemail_domains=settings.all_freemail_domains,
-        account_domains={d: a.name for a in settings.accounts for d in a.domains},
-        merges=merges,
-    )
 
 
 def _nothing() -> None:
@@ -217,6 +235,13 @@ def _ingest_records(
             flush()
     flush()
     report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
+    report.people_joined = join_same_names(session=session, workspace_id=ws, policy=policy)
+    refreshed = refresh_accounts(session=session, settings=settings, workspace_id=ws)
+    report.accounts_mode, report.candidates = refreshed.mode, refreshed.candidates
+    # A customer's personal address joins her once her account exists.
+    report.people_joined += join_freemail(session=session, workspace_id=ws, policy=policy)
+    if report.people_joined:  # subject threading looks at who takes part
+        report.threads = repo.rethread(session, workspace_id=ws, build=build_threads)
     facts.refresh_activity(session, workspace_id=ws)  # new messages, people, accounts
     checkpoint()
     report.seconds = time.perf_counter() - started

@@ -33,7 +33,7 @@ class PeopleDirectory:
         self._by_name: dict[tuple[str, str], int] = {}
         self._by_merge: dict[int, int] = {}
         self._people: dict[int, Person] = {}
-        self._accounts: dict[str, int] = {}
+        self._accounts: dict[str, int] = {}  # domain -> account, as stored
         self._by_account_name: dict[str, int] = {}
         # A participant seen before resolves the same way: most messages come
         # from a few hundred people, so this skips the lookups below.
@@ -72,23 +72,6 @@ class PeopleDirectory:
         ):
             self._accounts[domain] = account_id
 
-    def account_for(self, domain: str, name: str) -> int:
-        """The account that owns ``domain``, created (or extended) on first sight."""
-        account_id = self._accounts.get(domain)
-        if account_id is None:
-            account = self._session.scalar(
-                select(Account).where(Account.workspace_id == self._ws, Account.name == name)
-            )
-            if account is None:
-                account = Account(workspace_id=self._ws, name=name)
-                self._session.add(account)
-                self._session.flush()
-            self._session.add(
-                AccountDomain(workspace_id=self._ws, account_id=account.id, domain=domain)
-            )
-            account_id = self._accounts[domain] = account.id
-        return account_id
-
     def resolve(self, p: Participant) -> tuple[int, int]:
         """(person id, identity id) for a participant, creating what is missing.
 
@@ -111,11 +94,13 @@ class PeopleDirectory:
         if hit is not None and all(k in self._by_key for k in keys[1:]):
             self._refresh(self._people[hit[0]], p)  # the hot path: everything known
             return hit
-        person_id = self._find(p, keys)
+        person_id, rule = self._find(p, keys)
         if person_id is None:
+            given = p.merge_name or p.display_name
             person = Person(
                 workspace_id=self._ws,
-                name=person_name(p.merge_name or p.display_name or p.fallback_name),
+                name=person_name(given or p.fallback_name),
+                name_derived=not given and bool(p.fallback_name),
                 internal=p.internal,
                 automated=not p.human,
                 title=p.title,
@@ -129,27 +114,32 @@ class PeopleDirectory:
             self._refresh(self._people[person_id], p)
         for key in keys:
             if key not in self._by_key:
-                self._add_identity(person_id, key, p)
+                self._add_identity(person_id, key, p, rule)
         if p.merge_key is not None:
             self._by_merge.setdefault(p.merge_key, person_id)
         if p.name_key and p.domain:
             self._by_name.setdefault((p.name_key, p.domain), person_id)
         return self._by_key[primary]
 
-    def _find(self, p: Participant, keys: list[Key]) -> int | None:
+    def _find(self, p: Participant, keys: list[Key]) -> tuple[int | None, str | None]:
+        """The person a participant belongs to, and the rule that joins its new ids."""
         # Email first: an address is the strongest link between channels.
         for key in sorted(keys, key=lambda k: k[0] != IdentityKind.EMAIL.value):
             hit = self._by_key.get(key)
             if hit is not None:
-                return hit[0]
+                return hit[0], None
         if p.merge_key is not None:
-            return self._by_merge.get(p.merge_key)
+            return self._by_merge.get(p.merge_key), "config"
         if p.name_key and p.domain:
-            return self._by_name.get((p.name_key, p.domain))
-        return None
+            return self._by_name.get((p.name_key, p.domain)), "name"
+        return None, None
 
-    def _add_identity(self, person_id: int, key: Key, p: Participant) -> None:
+    def _add_identity(self, person_id: int, key: Key, p: Participant, rule: str | None) -> None:
         is_email = key[0] == IdentityKind.EMAIL.value
+        evidence: dict[str, str] = {}
+        if rule == "name":
+            evidence = {"display_name": p.display_name, "domain": p.domain,
+                        "joined": self._people[person_id].name}  # fmt: skip
         identity = Identity(
             workspace_id=self._ws,
             person_id=person_id,
@@ -158,6 +148,8 @@ class PeopleDirectory:
             display_name=p.display_name,
             domain=p.domain if is_email else "",
             name_key=p.name_key if is_email else None,
+            joined_by=rule,
+            join_evidence=evidence,
         )
         self._session.add(identity)
         self._session.flush()
@@ -166,8 +158,10 @@ class PeopleDirectory:
     def _account_of(self, p: Participant) -> int | None:
         if not p.human or p.internal:
             return None
-        if p.account_domain is not None and p.account_name is not None:
-            return self.account_for(p.account_domain, p.account_name)
+        if p.account_domain is not None:
+            # Only accounts that exist (declared, promoted, discovered): a domain that is
+            # none of these waits until the account rules make it one.
+            return self._accounts.get(p.account_domain)
         if p.account_hint:
             return self._account_named(p.account_hint)
         return None
@@ -178,8 +172,8 @@ class PeopleDirectory:
             account = self._session.scalar(
                 select(Account).where(Account.workspace_id == self._ws, Account.name == name)
             )
-            if account is None:
-                account = Account(workspace_id=self._ws, name=name)
+            if account is None:  # named by the config ([slack_channel_accounts])
+                account = Account(workspace_id=self._ws, name=name, origin="config")
                 self._session.add(account)
                 self._session.flush()
             account_id = self._by_account_name[name] = account.id
@@ -191,8 +185,10 @@ class PeopleDirectory:
         if p.human and person.automated:
             person.automated = False
         better = person_name(p.merge_name or p.display_name)
-        if better and person.name != better and person.name in ("", p.fallback_name):
+        derived = person.name_derived or person.name in ("", p.fallback_name)
+        if better and person.name != better and derived:
             person.name = better
+            person.name_derived = False
         if p.title and not person.title:
             person.title = p.title
         if person.account_id is None and not person.internal:

@@ -99,6 +99,40 @@ class Account(WorkspaceScoped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=_now)
+    # Why it is an account: "config" ([[accounts]]), "import" (the customer list),
+    # "promoted" (a candidate a CSM accepted), "discovered" (two-way conversation, in
+    # discovered mode; removed again when the mode or the rule says otherwise).
+    origin: Mapped[str] = mapped_column(String(16), default="discovered")
+    # From the customer list: the CRM's id, the owner (CSM), segment, ARR, renewal.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(320), default="")
+    segment: Mapped[str | None] = mapped_column(String(100))
+    arr: Mapped[float | None] = mapped_column(Float)
+    renewal_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AccountCandidate(WorkspaceScoped, Base):
+    """A domain that talks with us both ways but is not on the customer list.
+
+    ``status`` is "candidate" until a CSM decides: "promoted" (it is an account now)
+    or "ignored" (never again, whatever the mode); decisions survive re-ingestion.
+    The counts are human messages: theirs to us, ours to them, threads with both.
+    """
+
+    __tablename__ = "account_candidates"
+    __table_args__ = (UniqueConstraint("workspace_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    inbound: Mapped[int] = mapped_column(Integer, default=0)
+    outbound: Mapped[int] = mapped_column(Integer, default=0)
+    two_way: Mapped[int] = mapped_column(Integer, default=0)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime | None]
+    last_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
 
 
 class AccountDomain(WorkspaceScoped, Base):
@@ -139,6 +173,8 @@ class Person(WorkspaceScoped, Base):
     # Set for no-reply and notification senders: they never count as engagement.
     automated: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(300), default="")  # job title, when a source has one
+    # The name was derived from an address ("vince.kaminski@" -> "Vince Kaminski").
+    name_derived: Mapped[bool] = mapped_column(Boolean, default=False)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
@@ -160,6 +196,13 @@ class Identity(WorkspaceScoped, Base):
     # Registrable domain and comparable full name: how new addresses find this person.
     domain: Mapped[str] = mapped_column(String(255), default="")
     name_key: Mapped[str | None] = mapped_column(String(300))
+    # How it joined its person when that person existed already: "name" (same full
+    # name at the same domain), "free-mail name" (a personal address of a known
+    # customer), "manual"; with the evidence. ``pinned`` after a split: never again
+    # joined to anyone automatically.
+    joined_by: Mapped[str | None] = mapped_column(String(32))
+    join_evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Thread(WorkspaceScoped, Base):
@@ -184,6 +227,8 @@ class Message(WorkspaceScoped, Base):
         Index("ix_messages_workspace_sent", "workspace_id", "sent_at"),
         # What changed since the last run: re-scoring only the accounts it touched.
         Index("ix_messages_workspace_ingested", "workspace_id", "ingested_at"),
+        # The same email filed in several folders: stored once (message_locations).
+        Index("ix_messages_workspace_copy_key", "workspace_id", "copy_key"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -209,6 +254,24 @@ class Message(WorkspaceScoped, Base):
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # source-specific facts
     ingested_at: Mapped[datetime] = mapped_column(default=_now)
+    # Sender, date, subject and text: equal for copies of one email (None: not email).
+    copy_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class MessageLocation(WorkspaceScoped, Base):
+    """Another place a stored message was found: a copy in another folder or mailbox,
+    with the Message-ID that copy carried."""
+
+    __tablename__ = "message_locations"
+    __table_args__ = (UniqueConstraint("message_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(998))
+    locator: Mapped[str] = mapped_column(Text, default="")
 
 
 class MessageRecipient(WorkspaceScoped, Base):

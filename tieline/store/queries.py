@@ -149,6 +149,12 @@ def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account
                 messages=a.messages if a else 0,
                 threads=a.threads if a else 0,
                 last_message_at=last,
+                origin=account.origin,
+                external_id=account.external_id,
+                owner=account.owner,
+                segment=account.segment,
+                arr=account.arr,
+                renewal_on=account.renewal_on,
             )
         )
     return out
@@ -195,6 +201,7 @@ def list_people(
             title=p.title,
             identities=tuple(identities.get(p.id, ())),
             automated=p.automated,
+            name_derived=p.name_derived,
         )
         for p, account_name in session.execute(query)
     ]

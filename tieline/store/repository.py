@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, any_, bindparam, delete, func, insert, select, update
@@ -19,6 +21,7 @@ from tieline.store.models import (
     AccountDomain,
     Base,
     Message,
+    MessageLocation,
     MessageRecipient,
     Person,
     SkippedRecord,
@@ -32,6 +35,7 @@ __all__ = [
     "add_messages",
     "add_skipped",
     "configure_account",
+    "copy_key",
     "ensure_source",
     "ensure_workspace",
     "get_workspace_id",
@@ -128,7 +132,9 @@ def add_messages(
         source_id=source_id,
         messages=[storable_message(m) for m in messages],
     )
+    copies = _set_aside_copies(session, workspace_id=workspace_id, fresh=fresh)
     if not fresh:
+        _keep_locations(session, workspace_id=workspace_id, source_id=source_id, copies=copies)
         return 0
     rows: list[dict[str, Any]] = []
     recipients: dict[str, list[tuple[str, int, int]]] = {}
@@ -156,6 +162,7 @@ def add_messages(
                 "locator": m.locator,
                 "size_bytes": m.size_bytes,
                 "attributes": dict(m.attributes),
+                "copy_key": copy_key(m),
             }
         )
     # Plain executemany, then one lookup for the new ids: RETURNING through the
@@ -185,6 +192,7 @@ def add_messages(
     ]
     if recipient_rows:
         session.connection().execute(insert(_RECIPIENTS), recipient_rows)
+    _keep_locations(session, workspace_id=workspace_id, source_id=source_id, copies=copies)
     return len(inserted)
 
 
@@ -264,6 +272,111 @@ def _unstored(
         )
         fresh.update((k, m) for k, m in apart.items() if k not in stored and k not in fresh)
     return fresh
+_NOT_TEXT = re.compile(r"[\W_]+")
+# Copies of one email can carry dates shifted by a time-zone offset (exports that
+# rewrote the Date header): same minute within the quarter hour, at most 14 hours apart.
+_COPY_WINDOW = timedelta(hours=14)
+
+
+def copy_key(m: domain.Message) -> str | None:
+    """What copies of one email share whatever their Message-ID: sender, subject and
+    text (spacing and punctuation aside) and the time within the quarter hour. None for
+    chat and tickets, whose ids are the source's."""
+    if m.channel is not domain.Channel.EMAIL:
+        return None
+    at = m.sent_at.astimezone(UTC)
+    # The new text only: exports wrap or re-encode the quoted history of one copy.
+    texts = (_NOT_TEXT.sub("", t).lower() for t in (m.subject, m.body))
+    parts = (m.author.email.lower(), f"{at.minute % 15}:{at.second}", *texts)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _same_copy(a: datetime, b: datetime) -> bool:
+    delta = abs(a - b)
+    return delta <= _COPY_WINDOW and delta.total_seconds() % 900 == 0
+
+
+Copy = tuple[domain.Message, int | str]  # a copy and its stored message (id, or external id)
+
+
+def _set_aside_copies(
+    session: Session, *, workspace_id: int, fresh: dict[str, domain.Message]
+) -> list[Copy]:
+    """Take copies of stored (or earlier) messages out of ``fresh``.
+
+    The same email filed in several folders carries different Message-IDs; it is
+    stored once, and each copy becomes a location of the stored message.
+    """
+    keyed = {external_id: k for external_id, m in fresh.items() if (k := copy_key(m))}
+    stored: dict[str, list[tuple[int, datetime]]] = defaultdict(list)
+    for chunk in _chunks(list(set(keyed.values()))):
+        for message_id, key, sent_at in session.execute(
+            select(Message.id, Message.copy_key, Message.sent_at)
+            .where(
+                Message.workspace_id == workspace_id,
+                _one_of(session, Message.copy_key, chunk),  # type: ignore[arg-type]
+            )
+            .order_by(Message.id)
+        ):
+            if key is not None:
+                stored[key].append((message_id, sent_at))
+    kept: dict[str, list[tuple[str, datetime]]] = defaultdict(list)  # in this batch
+    copies: list[Copy] = []
+    for external_id, key in keyed.items():
+        m = fresh[external_id]
+        target: int | str | None = next(
+            (i for i, at in stored.get(key, ()) if _same_copy(at, m.sent_at)), None
+        )
+        if target is None:
+            target = next((e for e, at in kept[key] if _same_copy(at, m.sent_at)), None)
+        if target is None:
+            kept[key].append((external_id, m.sent_at))
+        else:
+            copies.append((fresh.pop(external_id), target))
+    return copies
+
+
+def _keep_locations(
+    session: Session, *, workspace_id: int, source_id: int, copies: list[Copy]
+) -> None:
+    """Record where each copy was found, on the message stored in its place."""
+    if not copies:
+        return
+    by_external = [t for _, t in copies if isinstance(t, str)]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(by_external):
+        ids.update(
+            (e, i)
+            for i, e in session.execute(
+                select(Message.id, Message.external_id).where(
+                    Message.workspace_id == workspace_id,
+                    Message.source_id == source_id,
+                    _one_of(session, Message.external_id, chunk),
+                )
+            )
+        )
+    targets = [(m, t if isinstance(t, int) else ids.get(t)) for m, t in copies]
+    known: set[tuple[int, str]] = set()
+    wanted = list({t for _, t in targets if t is not None})
+    for chunk in _chunks(wanted):
+        known.update(
+            (i, e)
+            for i, e in session.execute(
+                select(MessageLocation.message_id, MessageLocation.external_id).where(
+                    MessageLocation.workspace_id == workspace_id,
+                    MessageLocation.message_id.in_(chunk),
+                )
+            )
+        )
+    rows = []
+    for m, target in targets:
+        if target is None or (target, m.external_id) in known:
+            continue
+        known.add((target, m.external_id))
+        rows.append({"workspace_id": workspace_id, "message_id": target, "source_id": source_id,
+                     "external_id": m.external_id, "locator": m.locator})  # fmt: skip
+    if rows:
+        session.execute(insert(MessageLocation), rows)
 
 
 def add_skipped(
@@ -319,6 +432,15 @@ def rethread(
     ):
         participants[message_id].append(person_id)
     pool: dict[str, str] = {}  # one string object per message id, however often referenced
+    # A reply may name a copy's Message-ID: it means the message stored in its place.
+    alias = {
+        copy: pool.setdefault(kept, kept)
+        for copy, kept in session.execute(
+            select(MessageLocation.external_id, Message.external_id)
+            .join(Message, Message.id == MessageLocation.message_id)
+            .where(MessageLocation.workspace_id == workspace_id)
+        )
+    }
     headers: list[domain.ThreadHeader] = []
     current: dict[str, tuple[int, int | None]] = {}  # external id -> (row id, thread id)
     result = session.execute(
@@ -343,10 +465,13 @@ def rethread(
                 key=key,
                 sent_at=r.sent_at,
                 subject=r.subject,
-                in_reply_to=pool.setdefault(r.in_reply_to, r.in_reply_to)
+                in_reply_to=alias.get(r.in_reply_to)
+                or pool.setdefault(r.in_reply_to, r.in_reply_to)
                 if r.in_reply_to
                 else None,
-                references=tuple(pool.setdefault(ref, ref) for ref in r.references.split()),
+                references=tuple(
+                    alias.get(ref) or pool.setdefault(ref, ref) for ref in r.references.split()
+                ),
                 provider_thread_id=r.provider_thread_id,
                 participants=frozenset([*participants.pop(r.id, ()), r.author_id]),
             )
@@ -430,9 +555,10 @@ def configure_account(
         select(Account).where(Account.workspace_id == workspace_id, Account.name == name)
     )
     if account is None:
-        account = Account(workspace_id=workspace_id, name=name)
+        account = Account(workspace_id=workspace_id, name=name, origin="config")
         session.add(account)
         session.flush()
+    account.origin = "config"
     for dom in domains:
         link = session.scalar(
             select(AccountDomain).where(

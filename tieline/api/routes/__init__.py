@@ -9,6 +9,7 @@ from tieline.api import routes_digest
 from tieline.api.ratelimit import rate_limit
 from tieline.api.routes import (
     accounts,
+    candidates,
     health_config,
     imports,
     ingest,
@@ -22,7 +23,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(rate_limit)])
 for module in (
-    accounts, messages, people, open_items, health_config, ingest, imports, webhooks,
+    accounts, candidates, messages, people, open_items, health_config, ingest, imports,
+    webhooks,
 ):  # fmt: skip
     router.include_router(module.router)
 router.include_router(routes_digest.router)

@@ -37,11 +37,12 @@ MAX_BODY_BYTES = 1 << 20
 _EXAMPLES = {
     401: "send an API key in the X-API-Key header",
     404: "no account 42",
+    409: "acme.com is on the customer list; remove it there to stop tracking it",
     413: "request body over 1048576 bytes",
     422: "invalid request: limit",
     429: "rate limit of 600 requests a minute reached; retry in 12 s",
 }
-_TITLES = {401: "Unauthorized", 404: "Not Found", 413: "Content Too Large",
+_TITLES = {401: "Unauthorized", 404: "Not Found", 409: "Conflict", 413: "Content Too Large",
            422: "Unprocessable Content", 429: "Too Many Requests"}  # fmt: skip
 
 

@@ -1,13 +1,15 @@
-"""``/v1/import``: the CS team's revenue (MRR movements) and survey answers, for the KPIs
-and the health score; the same readers and rules as ``tieline import``."""
+"""``/v1/import``: the CS team's customer list, revenue (MRR movements), survey answers and
+usage figures, for the accounts, the KPIs and the health score; the same readers and rules
+as ``tieline import``."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path as FilePath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -56,18 +58,27 @@ FileField = Annotated[UploadFile, File(description="CSV, JSON or JSON lines")]
 MapField = Annotated[str | None, Form(description="JSON object: field -> column")]
 
 
+class CustomerImportOut(schemas.ImportReportOut):
+    """A customer-list import: rows new and updated, and the account mode it leaves."""
+
+    updated: int
+    mode: Literal["declared", "discovered"]
+    people_attached: int
+
+
 def _import(
-    kind: Literal["revenue", "surveys", "metrics"], session: SessionDep, caller: CallerDep,
-    file: UploadFile, columns_json: str | None,
-) -> schemas.ImportReportOut:  # fmt: skip
+    kind: Literal["revenue", "surveys", "metrics", "customers"], session: SessionDep,
+    caller: CallerDep, file: UploadFile, columns_json: str | None,
+) -> dict[str, Any]:  # fmt: skip
     suffix = FilePath(file.filename or "").suffix.lower()
     if suffix not in _SUFFIXES:
         raise _invalid("file", f"the file name must end in one of {', '.join(_SUFFIXES)}")
     columns = _columns(columns_json)
-    use_case = {
+    use_case: Callable[..., Any] = {
         "revenue": service.import_revenue,
         "surveys": service.import_surveys,
         "metrics": service.import_metrics,
+        "customers": service.import_customers,
     }[kind]
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / f"upload{suffix}"
@@ -79,7 +90,26 @@ def _import(
             if exc.status_code >= 500:
                 raise
             raise _invalid("file", exc.message) from None
-    return schemas.ImportReportOut.model_validate(report.as_dict())
+    result: dict[str, Any] = report.as_dict()
+    return result
+
+
+@router.post(
+    "/customers",
+    response_model=CustomerImportOut,
+    summary="Import the customer list (name, domains, CRM id, owner, segment, ARR, renewal)",
+    description=_DESCRIPTION.format(kind="customers")
+    + " Upserts by `external_id` (the CRM's id), else by domain, else by name. Once a list "
+    "exists, only listed customers and promoted candidates are accounts (`auto` mode).",
+    responses=problems(401, 413, 422, 429),
+)
+def import_customers(
+    session: SessionDep,
+    caller: CallerDep,
+    file: FileField,
+    map: MapField = None,  # noqa: A002
+) -> CustomerImportOut:
+    return CustomerImportOut.model_validate(_import("customers", session, caller, file, map))
 
 
 @router.post(
@@ -95,7 +125,7 @@ def import_revenue(
     file: FileField,
     map: MapField = None,  # noqa: A002
 ) -> schemas.ImportReportOut:
-    return _import("revenue", session, caller, file, map)
+    return schemas.ImportReportOut.model_validate(_import("revenue", session, caller, file, map))
 
 
 @router.post(
@@ -111,7 +141,7 @@ def import_surveys(
     file: FileField,
     map: MapField = None,  # noqa: A002
 ) -> schemas.ImportReportOut:
-    return _import("surveys", session, caller, file, map)
+    return schemas.ImportReportOut.model_validate(_import("surveys", session, caller, file, map))
 
 
 @router.post(
@@ -129,4 +159,4 @@ def import_metrics(
     file: FileField,
     map: MapField = None,  # noqa: A002
 ) -> schemas.ImportReportOut:
-    return _import("metrics", session, caller, file, map)
+    return schemas.ImportReportOut.model_validate(_import("metrics", session, caller, file, map))
