@@ -55,5 +55,6 @@ def test_two_concurrent_ingests_into_one_workspace(
         together = counts(s)
     engine.dispose()
     assert together["messages"] == 300
-    assert together["people"] == 42 and together["accounts"] == 7
+    # The mail is one-way (customers writing in, never answered): no account is earned.
+    assert together["people"] == 42 and together["accounts"] == 0
     assert together["threads"] == 300 and together["skipped_records"] == 0

@@ -272,6 +272,8 @@ def _unstored(
         )
         fresh.update((k, m) for k, m in apart.items() if k not in stored and k not in fresh)
     return fresh
+
+
 _NOT_TEXT = re.compile(r"[\W_]+")
 # Copies of one email can carry dates shifted by a time-zone offset (exports that
 # rewrote the Date header): same minute within the quarter hour, at most 14 hours apart.
