@@ -95,6 +95,9 @@ class ApiSettings(BaseModel):
     # Test each pooled connection with a round trip before use. Off: a connection the
     # database dropped (a restart) fails one request, and the pool is then renewed.
     db_pre_ping: bool = False
+    # Ingest worker processes per server process: uploads are ingested there, never in
+    # the serving process (whose GIL every request needs). Jobs beyond these wait.
+    ingest_workers: int = Field(default=1, ge=1, le=64)
     # Where CSMs open the web pages; digests and webhook payloads link there.
     base_url: str = "http://127.0.0.1:8000"
 

@@ -7,11 +7,13 @@ authenticates with ``X-API-Key``; errors are problem+json (``errors``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -23,6 +25,7 @@ from tieline import __version__
 from tieline.api import errors, ratelimit, routes, web
 from tieline.api.deps import KeyCache
 from tieline.api.hot import HotReads
+from tieline.api.workers import IngestWorkers
 from tieline.config import Settings, get_settings
 from tieline.service.views import ListCache
 
@@ -31,16 +34,23 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 
+def _run_in_worker(workers: IngestWorkers, folder: Path, job_id: int, settings: Settings) -> bool:
+    return workers.run(job_id, settings=settings, upload_dir=folder)
+
+
 def _recover_jobs(app: FastAPI, stop: threading.Event) -> None:
-    """Ingest jobs a stopped server left behind: at startup, then every few minutes."""
+    """Ingest jobs a stopped server left behind: at startup, then every few minutes; run
+    in the app's ingest workers like uploads."""
     from tieline.service import jobs
 
     while not stop.is_set():
         try:
             folder = getattr(app.state, "upload_dir", None)
+            folder = folder or jobs.default_upload_dir(app.state.settings.database_url)
+            workers: IngestWorkers = app.state.ingest_workers
             ran = jobs.recover_jobs(
-                sessions=app.state.sessions, settings=app.state.settings,
-                upload_dir=folder or jobs.default_upload_dir(app.state.settings.database_url),
+                sessions=app.state.sessions, settings=app.state.settings, upload_dir=folder,
+                run=functools.partial(_run_in_worker, workers, folder),
             )  # fmt: skip
             if ran:
                 log.warning("recovered interrupted ingest jobs %s", ran)
@@ -91,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_minute = cfg.api.rate_limit_per_minute  # 0: no limit
         limiter = ratelimit.RateLimiter(per_minute=per_minute) if per_minute else None
         app.state.rate_limiter = limiter
+        app.state.ingest_workers = IngestWorkers(processes=cfg.api.ingest_workers)
         stop = threading.Event()
         sweeper = threading.Thread(
             target=_recover_jobs, args=(app, stop), name="tieline-job-recovery", daemon=True
@@ -98,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper.start()
         yield
         stop.set()
+        app.state.ingest_workers.close()  # also ends a sweep waiting on a worker
         sweeper.join(5)
         await app.state.async_readers.dispose()
         readers.dispose()
