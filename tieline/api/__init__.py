@@ -22,9 +22,11 @@ from fastapi import FastAPI, Request
 from sqlalchemy import text
 
 from tieline import __version__
-from tieline.api import errors, ratelimit, routes, web
+from tieline.api import accesslog, docs, errors, ratelimit, routes, web
+from tieline.api.authlimit import AuthThrottle
 from tieline.api.deps import KeyCache
 from tieline.api.hot import HotReads
+from tieline.api.security import SecurityHeaders
 from tieline.api.workers import IngestWorkers
 from tieline.config import Settings, get_settings
 from tieline.service.views import ListCache
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from tieline.store.db import make_async_engine, make_engine, make_session_factory, migrate
 
         cfg = settings or get_settings()
+        accesslog.install()  # after uvicorn has set its loggers up
         # Sync endpoints run on anyio's threads (``[api] threads``); a request keeps its
         # connection from its endpoint's first query until the commit, which runs on
         # threads of its own (``end_limiter``): a commit never waits behind endpoints that
@@ -101,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_minute = cfg.api.rate_limit_per_minute  # 0: no limit
         limiter = ratelimit.RateLimiter(per_minute=per_minute) if per_minute else None
         app.state.rate_limiter = limiter
+        failures = cfg.api.auth_failures_per_minute  # 0: no limit
+        app.state.auth_throttle = AuthThrottle(per_minute=failures) if failures else None
         app.state.ingest_workers = IngestWorkers(processes=cfg.api.ingest_workers)
         stop = threading.Event()
         sweeper = threading.Thread(
@@ -115,11 +120,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readers.dispose()
         engine.dispose()
 
-    app = FastAPI(title="Tieline", version=__version__, lifespan=lifespan)
+    # /docs from the app's own assets (FastAPI's loads them from a CDN); no /redoc.
+    app = FastAPI(
+        title="Tieline", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    docs.install(app)
     app.state.key_cache = KeyCache()  # the lifespan sets the configured ones
     errors.install(app)
     ratelimit.install(app)
     app.add_middleware(HotReads)
+    app.add_middleware(SecurityHeaders)  # outermost: every response, the hot reads' too
     app.include_router(routes.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")

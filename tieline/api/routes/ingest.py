@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from tieline.api import schemas
-from tieline.api.deps import CallerDep, SessionDep
-from tieline.api.errors import problem
+from tieline.api.deps import CallerDep, SessionDep, client_address
+from tieline.api.errors import problem, problem_of
 from tieline.api.routes._common import Cursor, Id, Limit, decode_cursor, encode_cursor, problems
+from tieline.errors import TielineError
 from tieline.service import jobs
 from tieline.service.jobs import JobKind
 
@@ -50,6 +51,12 @@ class UploadLimitRoute(APIRoute):
                 return await handler(request)
             if not request.headers.get("x-api-key"):  # refused before any byte is read
                 return problem(401, "send an API key in the X-API-Key header")
+            throttle = getattr(request.app.state, "auth_throttle", None)
+            if throttle is not None:  # an address guessing keys: refused before the body
+                try:
+                    throttle.check(client_address(request))
+                except TielineError as exc:
+                    return problem_of(exc)
             limit = max_upload_bytes(request)
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
