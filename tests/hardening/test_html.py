@@ -127,7 +127,7 @@ def test_text_whitespace_entities_and_encodings() -> None:
         "<table><tr><td>Plan</td><td>Seats</td></tr><tr><td>Pro</td><td>40</td></tr></table>"
     )
     assert (
-        html_to_text(html) == "caf\u00e9 & cr\u00e8me, wrapped line\n  a\n  b\nPlan Seats\nPro 40"
+        html_to_text(html) == "caf\u00e9 & cr\u00e8me,\nwrapped line\n  a\n  b\nPlan Seats\nPro 40"
     )
     assert html_to_text("no markup at all") == "no markup at all"
     assert html_to_text("") == html_to_text("<!-- only a comment -->") == ""
@@ -137,3 +137,13 @@ def test_text_whitespace_entities_and_encodings() -> None:
 def test_the_cap_drops_the_rest_with_a_note() -> None:
     text = html_to_text("<p>kept</p>" + "<p>dropped</p>" * 10, max_chars=11)
     assert text == "kept\n\n[HTML body cut at 11 characters: 140 more not converted]"
+
+
+def test_source_lines_stay_lines_so_banners_are_found() -> None:
+    """Plain text pasted into HTML (common in exported mail) keeps its lines: the forward
+    banner still starts a line, and the quoted history is split off."""
+    html = "<p>Any interest?\n-------- Forwarded by Sam Kean on 08/28/2000\nOld invitation.</p>"
+    text = html_to_text(html)
+    assert text.split("\n")[1].startswith("-------- Forwarded by")
+    cleaned = clean_body(text)
+    assert cleaned.text == "Any interest?" and cleaned.quoted.endswith("Old invitation.")

@@ -11,7 +11,8 @@ memory beyond a counter. At most :data:`MAX_HTML_CHARS` of a body are converted;
 is dropped with a note, so one message's cost is bounded whatever its size.
 
 The rendering keeps what scoring and quote stripping need: a line break per block and
-per ``<br>``, whitespace collapsed as a browser does (kept inside ``<pre>``), scripts,
+per ``<br>`` and per line of the source text (mail often relies on those), other
+whitespace collapsed as a browser does (kept inside ``<pre>``), scripts,
 styles and comments left out, and ``<blockquote>`` lines prefixed with ``> `` per level,
 which :func:`tieline.ingest.cleaning.clean_body` then moves to the quoted history.
 """
@@ -45,13 +46,15 @@ class _Text:
     def add(self, text: str | None) -> None:
         if not text:
             return
-        if not self.pre:
-            self.line.append(text)
-            return
         first, *rest = text.split("\n")
         self.line.append(first)
         for piece in rest:
-            self.hard_break()
+            # A browser joins source lines; mail often relies on them (text pasted into
+            # HTML, "-----Original Message-----" at a line start), so they stay breaks.
+            if self.pre:
+                self.hard_break()
+            else:
+                self.soft_break()
             self.line.append(piece)
 
     def soft_break(self) -> None:
