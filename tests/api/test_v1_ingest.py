@@ -220,3 +220,37 @@ def test_jobs_run_in_a_worker_process_that_stops_with_the_server(
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_stopping_server_stops_a_running_job_and_leaves_it_to_recovery(
+    ingest: Api, tmp_path: Path
+) -> None:
+    """Past the grace period the worker is stopped mid-job; the job stays ``running``
+    with its upload kept, which is what the next server's recovery sweep takes over."""
+    from tieline.store.models import IngestJob
+
+    mbox = b"".join(
+        b"From a@acme.com Mon Mar  2 10:00:00 2026\nFrom: a@acme.com\nTo: b@northwind.io\n"
+        b"Subject: s%d\nDate: Mon, 2 Mar 2026 10:00:00 +0000\nMessage-ID: <%d@acme.com>\n\n"
+        b"hello %d\n\n" % (i, i, i)
+        for i in range(50_000)
+    )
+    workers = ingest.client.app.state.ingest_workers  # type: ignore[attr-defined]
+    workers.grace_seconds = 0.0
+    job = _post(ingest, "email", {"file": ("big.mbox", mbox)}).json()["job"]
+    deadline = time.monotonic() + 60
+    while ingest.get(f"/v1/ingest/jobs/{job['id']}").json()["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    pids = workers.pids()
+    sessions = ingest.client.app.state.sessions  # type: ignore[attr-defined]
+    ingest.client.__exit__(None, None, None)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with sessions() as session:
+        row = session.get_one(IngestJob, job["id"])
+        assert row.status == "running" and row.finished_at is None
+        upload = tmp_path / "uploads" / str(row.workspace_id) / str(row.id) / "big.mbox"
+    assert upload.exists()

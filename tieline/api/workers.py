@@ -68,7 +68,7 @@ class IngestWorkers:
                 future = self._pool().submit(
                     jobs.run_job_in_worker, job_id, settings=settings, upload_dir=upload_dir
                 )
-        future.add_done_callback(lambda f: _report(job_id, f))
+        future.add_done_callback(lambda f: self._report(job_id, f))
         return future
 
     def run(self, job_id: int, *, settings: Settings, upload_dir: Path) -> bool:
@@ -102,13 +102,14 @@ class IngestWorkers:
                     proc.kill()
                     proc.join()
 
-
-def _report(job_id: int, future: Future[int | None]) -> None:
-    if future.cancelled():
-        return
-    error = future.exception()
-    if error is not None:
-        log.error("ingest job %s: its worker failed (%s); the recovery sweep retries it",
-                  job_id, error)  # fmt: skip
-    elif (pid := future.result()) is not None:
-        log.info("ingest job %s ran in worker process %s", job_id, pid)
+    def _report(self, job_id: int, future: Future[int | None]) -> None:
+        if future.cancelled():
+            return
+        error = future.exception()
+        if error is not None and self._closed:  # close() stopped it: not a failure
+            log.info("ingest job %s stopped with its server; it is resumed later", job_id)
+        elif error is not None:
+            log.error("ingest job %s: its worker failed (%s); the recovery sweep retries it",
+                      job_id, error)  # fmt: skip
+        elif (pid := future.result()) is not None:
+            log.info("ingest job %s ran in worker process %s", job_id, pid)
