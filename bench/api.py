@@ -127,15 +127,20 @@ UPLOADER = "bench-upload"  # the other tenant, whose upload must not slow the re
 
 def uploader_key(url: str) -> str:
     """A new API key of the uploading workspace."""
+    from sqlalchemy import delete
+
     from tieline import service
     from tieline.config import load_settings
     from tieline.store.db import make_engine, make_session_factory
+    from tieline.store.models import IngestJob
 
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
             settings = load_settings(config_file=None, database_url=url, workspace=UPLOADER)
-            key, _ = service.create_api_key(session=session, settings=settings, name="bench")
+            key, info = service.create_api_key(session=session, settings=settings, name="bench")
+            # An earlier run's jobs cut off by its server's stop: not resumed in this one.
+            session.execute(delete(IngestJob).where(IngestJob.workspace_id == info.workspace_id))
             session.commit()
             return key
     finally:
@@ -159,28 +164,50 @@ def hostile_mbox(size: int = 1_000_000) -> bytes:
 
 def keep_uploading(port: int, key: str, stop: threading.Event, done: list[float]) -> None:
     """Upload the hostile mbox, wait for its job to finish, again, until ``stop``;
-    appends each job's seconds from upload to done."""
+    appends each job's seconds from upload to done (a refused connection is retried)."""
     while not stop.is_set():
-        boundary = uuid.uuid4().hex
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"hostile.mbox\"\r\nContent-Type: application/mbox\r\n\r\n"
-                ).encode() + hostile_mbox() + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        started = time.perf_counter()
-        form = f"multipart/form-data; boundary={boundary}"
+        try:
+            _upload_once(port, key, stop, done)
+        except OSError as exc:
+            print(f"upload: {exc}", flush=True)
+            stop.wait(1.0)
+
+
+def _upload_once(port: int, key: str, stop: threading.Event, done: list[float]) -> None:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"hostile.mbox\"\r\nContent-Type: application/mbox\r\n\r\n"
+            ).encode() + hostile_mbox() + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    form = f"multipart/form-data; boundary={boundary}"
+    try:
         conn.request("POST", "/v1/ingest/email", body=body,
                      headers={"X-API-Key": key, "Content-Type": form})  # fmt: skip
-        reply = conn.getresponse()
-        job = json.loads(reply.read())["job"]["id"]
-        while True:
+        job = json.loads(conn.getresponse().read())["job"]["id"]
+        while not stop.wait(0.2):
             conn.request("GET", f"/v1/ingest/jobs/{job}", headers={"X-API-Key": key})
-            status = json.loads(conn.getresponse().read())["status"]
-            if status in ("done", "failed"):
+            if json.loads(conn.getresponse().read())["status"] in ("done", "failed"):
                 done.append(time.perf_counter() - started)
-                break
-            if stop.wait(0.2):
-                break
+                return
+    finally:
         conn.close()
+
+
+def _wait_for_workers(port: int, workers: int, *, timeout: float = 300.0) -> None:
+    """Until ``/healthz`` has answered from every worker (its pid), or ``timeout``: on a
+    loaded machine the workers can take a minute to start."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers and time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            seen.add(json.loads(conn.getresponse().read())["pid"])
+            conn.close()
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.2)
+    print(f"{len(seen)} of {workers} workers answering", flush=True)
 
 
 def _free_port() -> int:
@@ -359,6 +386,7 @@ def main() -> None:
         found = existing(url)
         assert found is not None
     key, ids = found
+    other = uploader_key(url) if args.hostile else ""  # before the server sweeps old jobs
     port = _free_port()
     env = {**os.environ, "TIELINE_DATABASE_URL": url, "TIELINE_WORKSPACE": WORKSPACE,
            "TIELINE_API__RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
@@ -368,17 +396,10 @@ def main() -> None:
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)  # every worker up
+        _wait_for_workers(port, args.workers)
         warm = drive("127.0.0.1", port, key, clients=4, seconds=2.0, ids=ids)
         _run(warm)
         windows = ["quiet", "upload", "quiet again"] if args.hostile else ["reads"]
-        other = uploader_key(url) if args.hostile else ""
         results = []
         for window in windows:
             stop, jobs_done = threading.Event(), list[float]()

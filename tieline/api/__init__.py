@@ -57,6 +57,8 @@ def _recover_jobs(app: FastAPI, stop: threading.Event) -> None:
             if ran:
                 log.warning("recovered interrupted ingest jobs %s", ran)
         except Exception:  # a database that is down now may be back at the next sweep
+            if stop.is_set():  # the server is stopping and stopped the job's worker
+                break
             log.exception("ingest job recovery failed")
         stop.wait(jobs.STALE_AFTER.total_seconds() / 2)
 
