@@ -163,8 +163,9 @@ def hostile_mbox(size: int = 1_000_000) -> bytes:
 
 
 def keep_uploading(port: int, key: str, stop: threading.Event, done: list[float]) -> None:
-    """Upload the hostile mbox, wait for its job to finish, again, until ``stop``;
-    appends each job's seconds from upload to done (a refused connection is retried)."""
+    """Upload the hostile mbox, wait for its job to finish, again, until ``stop`` (and
+    the job then running has finished); appends the seconds from upload to done of each
+    job finished within the window (a refused connection is retried)."""
     while not stop.is_set():
         try:
             _upload_once(port, key, stop, done)
@@ -185,10 +186,12 @@ def _upload_once(port: int, key: str, stop: threading.Event, done: list[float]) 
         conn.request("POST", "/v1/ingest/email", body=body,
                      headers={"X-API-Key": key, "Content-Type": form})  # fmt: skip
         job = json.loads(conn.getresponse().read())["job"]["id"]
-        while not stop.wait(0.2):
+        while True:  # past ``stop`` too: the next window starts once this job is over
+            time.sleep(0.2)
             conn.request("GET", f"/v1/ingest/jobs/{job}", headers={"X-API-Key": key})
             if json.loads(conn.getresponse().read())["status"] in ("done", "failed"):
-                done.append(time.perf_counter() - started)
+                if not stop.is_set():
+                    done.append(time.perf_counter() - started)
                 return
     finally:
         conn.close()

@@ -101,6 +101,9 @@ class IngestWorkers:
                 if proc.is_alive():
                     proc.kill()
                     proc.join()
+        # Every worker has exited: the pool's thread can now close its queues, whose
+        # semaphores would otherwise be reported as leaked when the server exits.
+        executor.shutdown(wait=True)
 
     def _report(self, job_id: int, future: Future[int | None]) -> None:
         if future.cancelled():
