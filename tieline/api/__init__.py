@@ -116,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweeper.start()
         yield
         stop.set()
-        app.state.ingest_workers.close()  # also ends a sweep waiting on a worker
+        # Off the event loop: a running job gets its grace period. Also ends a sweep
+        # waiting on a worker.
+        await anyio.to_thread.run_sync(app.state.ingest_workers.close)
         sweeper.join(5)
         await app.state.async_readers.dispose()
         readers.dispose()
