@@ -4,6 +4,7 @@
     python bench/api.py                              # the same on a SQLite file
     python bench/api.py --db postgresql://u@h/db --reuse   # generate once, measure often
     python bench/api.py --accounts 1000 --messages 100000 --seconds 5   # a quick run
+    python bench/api.py --accounts 1000 --messages 100000 --hostile     # reads vs an upload
 
 Issue #5: p99 < 100 ms at 50 concurrent clients on a workspace of 10,000 accounts and
 1,000,000 messages. Generates it with ``bench/graph.py``'s generator (people, threads,
@@ -16,12 +17,18 @@ CPUs itself). Each request is, at random, a page of ``GET /v1/accounts`` (a sort
 and flag filters, then the second page by its cursor) or ``GET /v1/accounts/{id}``.
 Prints requests/s and p50/p99 latency per endpoint and overall. Client, server and
 database share the machine's cores.
+
+``--hostile`` (issue #14) measures three windows back to back on the same server: quiet,
+then while another workspace keeps a 1 MB hostile HTML email ingesting (uploaded through
+``POST /v1/ingest/email``, polled until done, uploaded again, for the whole window), then
+quiet again; the read p99 of the three shows what the upload costs the other tenant.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -30,7 +37,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,6 +120,97 @@ def existing(url: str) -> tuple[str, list[int]] | None:
             return key, ids
     finally:
         engine.dispose()
+
+
+UPLOADER = "bench-upload"  # the other tenant, whose upload must not slow the reads
+
+
+def uploader_key(url: str) -> str:
+    """A new API key of the uploading workspace."""
+    from sqlalchemy import delete
+
+    from tieline import service
+    from tieline.config import load_settings
+    from tieline.store.db import make_engine, make_session_factory
+    from tieline.store.models import IngestJob
+
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            settings = load_settings(config_file=None, database_url=url, workspace=UPLOADER)
+            key, info = service.create_api_key(session=session, settings=settings, name="bench")
+            # An earlier run's jobs cut off by its server's stop: not resumed in this one.
+            session.execute(delete(IngestJob).where(IngestJob.workspace_id == info.workspace_id))
+            session.commit()
+            return key
+    finally:
+        engine.dispose()
+
+
+def hostile_mbox(size: int = 1_000_000) -> bytes:
+    """One HTML-only email of ``size`` bytes built to be slow to parse: unclosed
+    ``<blockquote`` and ``<script`` runs, nested blocks and a sea of ``<``. Each upload
+    gets its own Message-ID, so it is ingested anew, not skipped as a duplicate."""
+    unit = "<blockquote>" * 2000 + "<blockquote" * 2000 + "<script" * 2000 + "<" * 20_000
+    html = "<p>Please renew.</p>" + (unit * (size // len(unit) + 1))[:size]
+    return (
+        "From ceo@hostile.example Mon Mar  2 10:00:00 2026\n"
+        "From: CEO <ceo@hostile.example>\nTo: csm@northwind.io\n"
+        f"Subject: renewal\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n"
+        f"Message-ID: <{uuid.uuid4()}@hostile.example>\nMIME-Version: 1.0\n"
+        f"Content-Type: text/html; charset=utf-8\n\n{html}\n"
+    ).encode()
+
+
+def keep_uploading(port: int, key: str, stop: threading.Event, done: list[float]) -> None:
+    """Upload the hostile mbox, wait for its job to finish, again, until ``stop`` (and
+    the job then running has finished); appends the seconds from upload to done of each
+    job finished within the window (a refused connection is retried)."""
+    while not stop.is_set():
+        try:
+            _upload_once(port, key, stop, done)
+        except OSError as exc:
+            print(f"upload: {exc}", flush=True)
+            stop.wait(1.0)
+
+
+def _upload_once(port: int, key: str, stop: threading.Event, done: list[float]) -> None:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"hostile.mbox\"\r\nContent-Type: application/mbox\r\n\r\n"
+            ).encode() + hostile_mbox() + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    form = f"multipart/form-data; boundary={boundary}"
+    try:
+        conn.request("POST", "/v1/ingest/email", body=body,
+                     headers={"X-API-Key": key, "Content-Type": form})  # fmt: skip
+        job = json.loads(conn.getresponse().read())["job"]["id"]
+        while True:  # past ``stop`` too: the next window starts once this job is over
+            time.sleep(0.2)
+            conn.request("GET", f"/v1/ingest/jobs/{job}", headers={"X-API-Key": key})
+            if json.loads(conn.getresponse().read())["status"] in ("done", "failed"):
+                if not stop.is_set():
+                    done.append(time.perf_counter() - started)
+                return
+    finally:
+        conn.close()
+
+
+def _wait_for_workers(port: int, workers: int, *, timeout: float = 300.0) -> None:
+    """Until ``/healthz`` has answered from every worker (its pid), or ``timeout``: on a
+    loaded machine the workers can take a minute to start."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers and time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            seen.add(json.loads(conn.getresponse().read())["pid"])
+            conn.close()
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.2)
+    print(f"{len(seen)} of {workers} workers answering", flush=True)
 
 
 def _free_port() -> int:
@@ -267,6 +367,10 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="use the --db workspace if it is already there"
     )
+    parser.add_argument(
+        "--hostile", action="store_true",
+        help="quiet, then another workspace's hostile 1 MB HTML upload ingesting, then quiet",
+    )  # fmt: skip
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -285,6 +389,7 @@ def main() -> None:
         found = existing(url)
         assert found is not None
     key, ids = found
+    other = uploader_key(url) if args.hostile else ""  # before the server sweeps old jobs
     port = _free_port()
     env = {**os.environ, "TIELINE_DATABASE_URL": url, "TIELINE_WORKSPACE": WORKSPACE,
            "TIELINE_API__RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
@@ -294,18 +399,23 @@ def main() -> None:
         env=env, cwd=ROOT,
     )  # fmt: skip
     try:
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)  # every worker up
+        _wait_for_workers(port, args.workers)
         warm = drive("127.0.0.1", port, key, clients=4, seconds=2.0, ids=ids)
         _run(warm)
-        latencies, errors, took = _run(
-            drive("127.0.0.1", port, key, clients=args.clients, seconds=args.seconds, ids=ids)
-        )
+        windows = ["quiet", "upload", "quiet again"] if args.hostile else ["reads"]
+        results = []
+        for window in windows:
+            stop, jobs_done = threading.Event(), list[float]()
+            feeder = threading.Thread(target=keep_uploading, args=(port, other, stop, jobs_done))
+            if window == "upload":
+                feeder.start()
+                time.sleep(1.0)  # the first upload is in and its job running
+            measured = _run(drive("127.0.0.1", port, key, clients=args.clients,
+                                  seconds=args.seconds, ids=ids))  # fmt: skip
+            results.append((window, jobs_done, measured))
+            stop.set()
+            if feeder.is_alive():
+                feeder.join()
     finally:
         server.terminate()
         try:
@@ -316,19 +426,24 @@ def main() -> None:
         if server_pg:
             server_pg.stop()
         tmp.cleanup()
-    total = [x for v in latencies.values() for x in v]
-    print(
-        f"{len(ids):,} accounts ({url.split(':')[0]}), {args.workers} workers, "
-        f"{args.clients} clients, {took:.1f} s, {len(total):,} requests, {errors} errors"
-    )
-    rows = (
-        ("GET /v1/accounts", latencies["list"]),
-        ("GET /v1/accounts/{id}", latencies["detail"]),
-        ("all", total),
-    )
-    for name, values in rows:
-        rate, p50, p99 = len(values) / took, _pct(values, 50), _pct(values, 99)
-        print(f"  {name:<24} {rate:8.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+    for window, jobs_done, (latencies, errors, took) in results:
+        total = [x for v in latencies.values() for x in v]
+        print(
+            f"{len(ids):,} accounts ({url.split(':')[0]}), {args.workers} workers, "
+            f"{args.clients} clients, {took:.1f} s, {len(total):,} requests, {errors} errors"
+            + (f" [{window}]" if args.hostile else "")
+        )
+        if window == "upload":
+            took_each = ", ".join(f"{t:.1f}" for t in jobs_done) or "none finished"
+            print(f"  hostile uploads ingested meanwhile: {len(jobs_done)} (s each: {took_each})")
+        rows = (
+            ("GET /v1/accounts", latencies["list"]),
+            ("GET /v1/accounts/{id}", latencies["detail"]),
+            ("all", total),
+        )
+        for name, values in rows:
+            rate, p50, p99 = len(values) / took, _pct(values, 50), _pct(values, 99)
+            print(f"  {name:<24} {rate:8.1f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     print(f"  (measured {datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPUs)")
 
 

@@ -119,6 +119,9 @@ class ApiSettings(BaseModel):
     workers: int = Field(default=1, ge=0, le=64)
     # Requests per API key per minute (per worker process); 0 = no limit.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Failed API key lookups per client address per minute (per worker process) before
+    # that address gets 429; 0 = no limit.
+    auth_failures_per_minute: int = Field(default=30, ge=0)
     # How long a looked-up API key is trusted before the database is asked again: a
     # revoked key keeps working in a running server for at most this long.
     key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
@@ -138,6 +141,9 @@ class ApiSettings(BaseModel):
     # Test each pooled connection with a round trip before use. Off: a connection the
     # database dropped (a restart) fails one request, and the pool is then renewed.
     db_pre_ping: bool = False
+    # Ingest worker processes per server process: uploads are ingested there, never in
+    # the serving process (whose GIL every request needs). Jobs beyond these wait.
+    ingest_workers: int = Field(default=1, ge=1, le=64)
     # Where CSMs open the web pages; digests and webhook payloads link there.
     base_url: str = "http://127.0.0.1:8000"
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.conftest import DATA
 from tieline import service
 from tieline.api import create_app
+from tieline.api.authlimit import AuthThrottle
 from tieline.api.ratelimit import RateLimiter
 from tieline.config import Settings, load_settings
 from tieline.nlp.sentences import SentenceSplitter
@@ -115,6 +116,8 @@ def api(db_url: str) -> Iterator[Api]:
     settings = _settings(db_url, "a")
     app = create_app(settings)
     with TestClient(app) as client:
+        # Tests try many wrong keys from one address; test_security.py tests the limit.
+        app.state.auth_throttle = AuthThrottle(per_minute=10_000)
         yield Api(client, a, b, revoked, settings)
 
 

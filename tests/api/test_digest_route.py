@@ -63,7 +63,7 @@ def test_weekly_digest_problems(client: tuple[TestClient, dict[str, str]]) -> No
     c, auth = client
     r = c.get(URL, params={"week": "2026-W46"})
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
-    for week in ("2026-46", "2026-W60"):
+    for week in ("2026-46", "2026-W60", "9999-W52", "0001-W01", "0000-W01"):  # no OverflowError
         r = c.get(URL, params={"week": week}, headers=auth)
         assert r.status_code == 422, week
         assert r.headers["content-type"] == "application/problem+json"

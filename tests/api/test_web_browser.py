@@ -1,11 +1,13 @@
 """The stakeholder map in a real browser: Debian's headless Chromium driven by Playwright.
 
-The real app runs under uvicorn on a free localhost port over the scored demo; the page is
-opened with ``?key=``, the graph is read back through ``window.tielineMap`` (the
-Cytoscape handle the page exposes), a node is clicked with the mouse and the screenshot
-lands in ``test-artifacts/``. Any request to somewhere other than the app fails the test:
-the page must work offline. Without Chromium (``/usr/bin/chromium``) or Playwright the
-tests skip with the reason; under CI (``$CI`` set) they fail instead.
+The real app runs under uvicorn on a free localhost port over the scored demo; the key is
+typed into the page's form (a ``?key=`` link is redirected away without it), the graph
+is read back through ``window.tielineMap`` (the Cytoscape handle the page exposes), a
+node is clicked with the mouse and the screenshot lands in ``test-artifacts/``. Any
+request to somewhere other than the app fails the test: the page must work offline, and
+any Content-Security-Policy violation (a console error) fails it too. Without Chromium
+(``/usr/bin/chromium``) or Playwright the tests skip with the reason; under CI (``$CI``
+set) they fail instead.
 """
 
 from __future__ import annotations
@@ -118,9 +120,13 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
 
 def test_stakeholder_map_of_initech(page: Any, site: Site) -> None:
     initech = site.ids["Initech"]
-    page.goto(f"{site.base}/accounts/{initech}?key={site.key}")
+    response = page.goto(f"{site.base}/accounts/{initech}?key={site.key}")
+    assert "key=" not in page.url  # redirected without it: a key never sits in a URL
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    _enter_key(page, site.key)
     page.wait_for_function("() => window.tielineMap && window.tielineMap.ready")
-    assert "key=" not in page.url  # taken into localStorage, dropped from the address bar
 
     drawn = page.evaluate(
         """() => {
@@ -179,8 +185,15 @@ def test_stakeholder_map_of_initech(page: Any, site: Site) -> None:
     assert shot.stat().st_size > 10_000
 
 
+def _enter_key(page: Any, key: str) -> None:
+    page.wait_for_selector("#key-form:not([hidden])")
+    page.fill("#key-input", key)
+    page.click("#key-form button[type=submit]")
+
+
 def test_accounts_page_sorts_and_links_to_maps(page: Any, site: Site) -> None:
-    page.goto(f"{site.base}/?key={site.key}")
+    page.goto(f"{site.base}/")
+    _enter_key(page, site.key)
     page.wait_for_selector("#accounts tbody tr")
     names = page.locator("#accounts tbody tr td:first-child a")
     assert names.first.inner_text() == "Globex"  # weakest health first
@@ -204,3 +217,13 @@ def test_the_page_asks_for_a_key_when_it_has_none(page: Any, site: Site) -> None
     page.click("#key-form button[type=submit]")
     page.wait_for_function("() => window.tielineMap && window.tielineMap.ready")
     assert page.locator("#key-form").is_hidden()
+
+
+def test_api_docs_render_offline(page: Any, site: Site) -> None:
+    """Swagger UI comes from the app itself (the fixture fails any other request) and
+    runs under its Content-Security-Policy without a violation."""
+    response = page.goto(f"{site.base}/docs")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Tieline" in page.locator(".swagger-ui .info .title").inner_text()
+    page.wait_for_selector("#operations-accounts-list_accounts_v1_accounts_get, .opblock")

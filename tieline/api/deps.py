@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from tieline import service
+from tieline.api.authlimit import AuthThrottle
 from tieline.config import Settings
 from tieline.errors import TielineError
 
 __all__ = [
-    "Caller", "CallerDep", "KeyCache", "SessionDep", "Unauthorized", "read",
+    "Caller", "CallerDep", "KeyCache", "SessionDep", "Unauthorized", "client_address", "read",
 ]  # fmt: skip
 
 KEY_CACHE_SECONDS = 5.0
@@ -190,6 +191,11 @@ def _lookup(sessions: sessionmaker[Session], key: str) -> tuple[int, int, str] |
         return info.id, info.workspace_id, name
 
 
+def client_address(request: Request) -> str:
+    """The client's address as uvicorn gives it (the proxy's, unless it is trusted)."""
+    return request.client.host if request.client is not None else ""
+
+
 async def get_caller(
     request: Request,
     x_api_key: Annotated[
@@ -202,10 +208,16 @@ async def get_caller(
     digest = KeyCache.digest(x_api_key)
     found = cache.get(digest) if cache is not None else None
     if found is None:
+        throttle: AuthThrottle | None = getattr(request.app.state, "auth_throttle", None)
+        address = client_address(request)
+        if throttle is not None:
+            throttle.check(address)  # 429 before any lookup once over the limit
         found = await run_in_threadpool(_lookup, request.app.state.read_sessions, x_api_key)
         if found is None:
             if cache is not None:
                 cache.forget(digest)
+            if throttle is not None:
+                throttle.failed(address)
             raise Unauthorized("unknown or revoked API key")
         if cache is not None:
             cache.put(digest, *found)

@@ -2,8 +2,10 @@
 
 The pages are static HTML shells (no key needed to load them); ``static/app.js`` asks for
 an API key once, keeps it in ``localStorage`` and fetches the JSON below with it in
-``X-API-Key`` (``?key=`` in the page URL pre-fills it). Everything the pages load is served
-by the app itself (Cytoscape.js is vendored under ``static/``), so they work offline.
+``X-API-Key``. A key never goes in a URL: a page opened with ``?key=`` is redirected to
+itself without it (``tieline.api.security``). Everything the pages load is served by the
+app itself (Cytoscape.js is vendored under ``static/``), so they work offline, and their
+Content-Security-Policy allows nothing else.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ def _page(title: str, page: str, **data: Any) -> HTMLResponse:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · Tieline</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/style.css">
+<!-- The id tells Cytoscape its container rule is here (style.css), so it injects no
+     <style> element, which the Content-Security-Policy would refuse. -->
+<link rel="stylesheet" href="/static/style.css" id="__________cytoscape_stylesheet">
 </head>
 <body data-page="{page}" {attrs}>
 <header class="top">

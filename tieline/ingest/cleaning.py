@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tieline.ingest.htmltext import html_to_text
+
 __all__ = ["CleanBody", "clean_body", "html_to_text"]
 
 _HISTORY = re.compile(
@@ -129,24 +131,3 @@ def clean_body(text: str) -> CleanBody:
         quoted="\n".join(quoted_parts).strip(),
         signature=signature.strip(),
     )
-
-
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]+>", re.IGNORECASE | re.DOTALL)
-_BLOCK = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6])\s*/?>", re.IGNORECASE)
-_QUOTE_BLOCK = re.compile(r"<blockquote\b.*?</blockquote\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def html_to_text(html: str) -> str:
-    """A plain-text rendering of an HTML body, good enough for scoring."""
-    import html as html_lib
-
-    # Quoted history in HTML mail lives in <blockquote>; keep it as ">" lines.
-    def _quote(match: re.Match[str]) -> str:
-        inner = html_to_text(match.group(0)[match.group(0).find(">") + 1 :])
-        return "\n" + "\n".join("> " + line for line in inner.splitlines()) + "\n"
-
-    html = _QUOTE_BLOCK.sub(_quote, html)
-    html = _BLOCK.sub("\n", html)
-    text = html_lib.unescape(_TAGS.sub("", html))
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return _squeeze("\n".join(lines))

@@ -78,9 +78,11 @@ def parse_week(text: str) -> Week:
     m = _WEEK.match(text.strip())
     if m:
         try:
-            date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            # The digest also reads the week before and the day after this one's Sunday.
+            monday - timedelta(days=7), monday + timedelta(days=8)
             return Week(int(m[1]), int(m[2]))
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
     raise TielineError(f"not an ISO week: {text!r} (expected YYYY-Www, e.g. 2026-W47)", 422)
 

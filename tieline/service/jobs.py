@@ -4,14 +4,18 @@
 folder under the upload directory, refuses what is too large or plainly not the
 declared kind, and queues a job row. ``run_job`` runs afterwards, outside the request,
 with a session of its own: it commits every batch, records the ingest report or the
-error, removes the upload, and never raises.
+error, removes the upload, and never raises. The API runs it in ingest worker processes
+(:func:`run_job_in_worker`), never in the serving process: parsing is CPU-bound Python,
+and in the server it would hold the GIL that every other request needs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal, get_args
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tieline.config import Settings
 from tieline.errors import ConfigError, IngestError, TielineError
@@ -39,8 +43,10 @@ __all__ = [
     "default_upload_dir",
     "get_job",
     "list_jobs",
+    "init_worker",
     "recover_jobs",
     "run_job",
+    "run_job_in_worker",
     "submit_upload",
 ]
 
@@ -280,13 +286,44 @@ def run_job(
     return True
 
 
+WORKER_NICENESS = 10  # an ingest worker yields the CPU to the server it belongs to
+_worker_sessions: dict[str, sessionmaker[Session]] = {}
+
+
+def init_worker() -> None:
+    """Set up an ingest worker process: Ctrl-C reaches the whole process group, but
+    when a worker stops is its server's decision; and a lower CPU priority, so that
+    on a busy machine the server's requests come first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not permitted here: the worker runs at the server's priority
+        pass
+
+
+def run_job_in_worker(job_id: int, *, settings: Settings, upload_dir: Path) -> int | None:
+    """:func:`run_job` in an ingest worker process, with the process's own engine (one
+    per database, kept for the next job). Returns the worker's pid when it ran the job,
+    None when another server had it."""
+    from tieline.store.db import make_engine, make_session_factory
+
+    url = settings.database_url
+    if url not in _worker_sessions:
+        _worker_sessions[url] = make_session_factory(make_engine(url))
+    ran = run_job(job_id, sessions=_worker_sessions[url], settings=settings,
+                  upload_dir=upload_dir)  # fmt: skip
+    return os.getpid() if ran else None
+
+
 def recover_jobs(
     *, sessions: Callable[[], Session], settings: Settings, upload_dir: Path,
-    stale_after: timedelta = STALE_AFTER,
+    stale_after: timedelta = STALE_AFTER, run: Callable[[int, Settings], bool] | None = None,
 ) -> list[int]:  # fmt: skip
     """Run every job no server is running: queued and never started, or running with a
     heartbeat older than ``stale_after`` (its server stopped). Returns the ids run here;
-    several servers recovering at once each take different jobs."""
+    several servers recovering at once each take different jobs. ``run(job_id,
+    settings)`` runs one (the API's runs it in a worker process); by default it runs
+    here, with ``sessions``."""
     with sessions() as session:
         stale_before = datetime.now(UTC) - stale_after
         stalled = jobs.stalled_jobs(session, stale_before=stale_before)
@@ -295,7 +332,11 @@ def recover_jobs(
     ran = []
     for job_id, ws in found:
         scoped = settings.model_copy(update={"workspace": names[ws]})
-        if run_job(job_id, sessions=sessions, settings=scoped, upload_dir=upload_dir,
-                   stale_after=stale_after):  # fmt: skip
+        if run is not None:
+            done = run(job_id, scoped)
+        else:
+            done = run_job(job_id, sessions=sessions, settings=scoped, upload_dir=upload_dir,
+                           stale_after=stale_after)  # fmt: skip
+        if done:
             ran.append(job_id)
     return ran

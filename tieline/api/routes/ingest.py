@@ -1,5 +1,6 @@
 """``/v1/ingest``: upload an mbox, Slack export or ticket export; it is ingested in the
-background and ``/v1/ingest/jobs/{id}`` says how it went."""
+background, in one of the server's ingest worker processes (``tieline.api.workers``), and
+``/v1/ingest/jobs/{id}`` says how it went."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Path, Request, Response, UploadFile
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from tieline.api import schemas
-from tieline.api.deps import CallerDep, SessionDep
-from tieline.api.errors import problem
+from tieline.api.deps import CallerDep, SessionDep, client_address
+from tieline.api.errors import problem, problem_of
 from tieline.api.routes._common import Cursor, Id, Limit, decode_cursor, encode_cursor, problems
+from tieline.errors import TielineError
 from tieline.service import jobs
 from tieline.service.jobs import JobKind
 
@@ -49,6 +51,12 @@ class UploadLimitRoute(APIRoute):
                 return await handler(request)
             if not request.headers.get("x-api-key"):  # refused before any byte is read
                 return problem(401, "send an API key in the X-API-Key header")
+            throttle = getattr(request.app.state, "auth_throttle", None)
+            if throttle is not None:  # an address guessing keys: refused before the body
+                try:
+                    throttle.check(client_address(request))
+                except TielineError as exc:
+                    return problem_of(exc)
             limit = max_upload_bytes(request)
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
@@ -96,7 +104,6 @@ def upload(
     request: Request,
     session: SessionDep,
     caller: CallerDep,
-    background: BackgroundTasks,
     kind: Annotated[JobKind, Path(description="what the file is")],
     file: Annotated[UploadFile, File(description="the export to ingest")],
     mapping: Annotated[
@@ -116,11 +123,8 @@ def upload(
         raise RequestValidationError(
             [{"type": "value_error", "loc": (where, exc.field), "msg": exc.message, "input": None}]
         ) from None
-    session.commit()  # the job must be visible to its own session before it starts
-    background.add_task(
-        jobs.run_job, job.id, sessions=request.app.state.sessions, settings=caller.settings,
-        upload_dir=folder,
-    )  # fmt: skip
+    session.commit()  # the job must be visible to its worker before it starts
+    request.app.state.ingest_workers.submit(job.id, settings=caller.settings, upload_dir=folder)
     return schemas.IngestJobOut(job=_out(job))
 
 

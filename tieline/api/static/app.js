@@ -25,17 +25,7 @@
     el.className = "status" + (kind ? " " + kind : "");
   }
 
-  // --- API key: asked once, kept in localStorage; ?key= pre-fills it ---------------------
-
-  function takeKeyFromUrl() {
-    const url = new URL(window.location.href);
-    const key = url.searchParams.get("key");
-    if (key) {
-      localStorage.setItem(KEY, key);
-      url.searchParams.delete("key"); // keep it out of the history and of shared links
-      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
-    }
-  }
+  // --- API key: asked once, kept in localStorage; never in a URL (URLs are logged) -------
 
   function askForKey(message, then) {
     const form = $("#key-form");
@@ -402,7 +392,6 @@
   }
 
   function start() {
-    takeKeyFromUrl();
     $("#key-forget").onclick = () => {
       localStorage.removeItem(KEY);
       askForKey(null, start);
