@@ -174,6 +174,7 @@ def interactions(
             Message.author_id,
             Message.thread_id,
             Message.automated_kind,
+            Message.subject,
             sentiment.c.value,
             reply.c.value,
             reply.c.details,
@@ -207,7 +208,7 @@ def interactions(
         )
         author_of.update((message_id, author_id) for message_id, author_id in found)
     out = []
-    for mid, kind, at, author, thread, automated, score, seconds, details in rows:
+    for mid, kind, at, author, thread, automated, subject, score, seconds, details in rows:
         answer = (details or {}).get("answered_by") if details is not None else None
         answered_by = author_of.get(answer) if answer is not None else None
         out.append(
@@ -224,6 +225,7 @@ def interactions(
                 answered=None if details is None else answered_by is not None,
                 answered_by=answered_by,
                 automated=automated is not None,
+                subject=subject or "",
             )
         )
     return out
