@@ -418,8 +418,8 @@ def accounts(
     from tieline import service
 
     settings = ctx.obj.settings()
-    when = _as_of(as_of)
     with _session(settings) as session:
+        when = _when(session, settings, as_of)
         result, assessed = service.accounts_with_health(
             session=session, settings=settings, as_of=when, kpi_period=kpi_period
         )
@@ -429,6 +429,19 @@ def accounts(
     else:
         title = f"accounts in workspace {settings.workspace}, as of {assessed.as_of:%Y-%m-%d}"
         out.print(_accounts_table(result, title, assessed.accounts))
+
+
+def _when(session: Session, settings: Settings, as_of: str | None) -> datetime:
+    """``--as-of``, else now, else (historical data) the newest message's day, said on stderr."""
+    from tieline import service
+
+    given = _as_of(as_of)
+    if given is not None:
+        return given
+    when, note = service.default_as_of(session=session, settings=settings)
+    if note:
+        err.print(f"[dim]{note}[/]")
+    return when
 
 
 def _scored_account(obj: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -475,10 +488,13 @@ def people(
     with _session(settings) as session:
         result = service.list_people(session=session, settings=settings, account=account)
         scored: dict[int, dict[str, Any]] = {}
-        if format is Format.json:
+        if format is Format.json or as_of is not None:
             scored = service.assess(
-                session=session, settings=settings, as_of=_as_of(as_of), pairs=True
-            ).people
+                session=session, settings=settings, as_of=_when(session, settings, as_of),
+                pairs=True,
+            ).people  # fmt: skip
+        if as_of is not None:  # nobody who first appears after that day
+            result = [p for p in result if p.internal or _seen(scored.get(p.id))]
     if format is Format.json:
         none: dict[str, Any] = {"relationship": None, "role": None, "departed": None,
                 "departure_evidence": None, "engaged": None, "relationships": []}  # fmt: skip
@@ -486,7 +502,14 @@ def people(
             obj.setdefault("relationships", [])
         _dump([{**person_json(p), **scored.get(p.id, none)} for p in result])
         return
-    out.print(_people_table(result, f"people in workspace {settings.workspace}"))
+    title = f"people in workspace {settings.workspace}" + (f", as of {as_of}" if as_of else "")
+    out.print(_people_table(result, title))
+
+
+def _seen(obj: Mapping[str, Any] | None) -> bool:
+    """Whether a scored person had taken part in a message by the scoring date."""
+    rel = (obj or {}).get("relationship")
+    return bool(rel and rel["evidence"].get("first_contact") is not None)
 
 
 @people_app.command("merge")
@@ -729,7 +752,7 @@ def score(
     """
     settings = ctx.obj.settings()
     report = _run_score(settings)
-    report["snapshot"] = _snapshot(settings, _as_of(as_of))
+    report["snapshot"] = _snapshot(settings, as_of)
     if format is Format.json:
         _dump(report)
     else:
@@ -737,11 +760,18 @@ def score(
         _print_snapshot(report["snapshot"])
 
 
-def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
+def _snapshot(settings: Settings, as_of: str | datetime | None) -> dict[str, Any]:
     from tieline import service
 
+    note = None
     with _session(settings) as session:
-        result = service.take_snapshot(session=session, settings=settings, as_of=as_of)
+        if isinstance(as_of, datetime):
+            when = as_of
+        elif as_of is not None:
+            when = _as_of(as_of) or datetime.now(UTC)
+        else:
+            when, note = service.default_as_of(session=session, settings=settings)
+        result = service.take_snapshot(session=session, settings=settings, as_of=when)
     bands: dict[str, int] = {}
     for health in result.health.values():
         key = health.band.value if health.band else "unscored"
@@ -751,7 +781,7 @@ def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
         for name in ("single_threaded", "gone_dark", "departed_champion", "churn_risk")
     }
     return {"as_of": result.as_of.isoformat(), "accounts": len(result.accounts),
-            "bands": bands, "flags": flags}  # fmt: skip
+            "bands": bands, "flags": flags, "note": note}  # fmt: skip
 
 
 def _print_snapshot(snap: dict[str, Any]) -> None:
@@ -760,7 +790,8 @@ def _print_snapshot(snap: dict[str, Any]) -> None:
         f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in snap["flags"].items() if v
     )
     err.print(f"snapshot as of {snap['as_of'][:10]}: {snap['accounts']} accounts ({bands})"
-              + (f"\n  flags: {flagged}" if flagged else ""))  # fmt: skip
+              + (f"\n  flags: {flagged}" if flagged else "")
+              + (f"\n  {snap['note']}" if snap.get("note") else ""))  # fmt: skip
 
 
 @app.command("snapshot")
@@ -770,7 +801,7 @@ def snapshot_command(
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Store every account's health, relationship and flags as of --as-of (trends, digests)."""
-    snap = _snapshot(ctx.obj.settings(), _as_of(as_of))
+    snap = _snapshot(ctx.obj.settings(), as_of)
     if format is Format.json:
         _dump(snap)
     else:

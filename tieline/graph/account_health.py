@@ -180,7 +180,11 @@ def account_health(
     overdue = sum(1 for i in open_now if i.due is not None and i.due < as_of)
     items = open_items_component(ages, overdue=overdue)
     if items is None:
-        left_out["open_items"] = "neutral: nothing open that we owe them"
+        left_out["open_items"] = (
+            "neutral: nothing open that we owe them"
+            if G.graph["items_known"]
+            else "no open-item data yet (messages not scored)"
+        )
     else:
         inputs["open_items"] = items
         notes["open_items"] = f"{len(open_now)} open owed by us, oldest {max(ages):.0f} days" + (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Integer, delete, func, insert, literal, or_, select, union
@@ -361,3 +361,13 @@ def snapshots(
             & (latest.c.on == AccountSnapshot.on),
         )
     return {s.account_id: s for s in session.scalars(query)}
+
+
+def newest_message_at(session: Session, *, workspace_id: int) -> datetime | None:
+    """When the workspace's newest message was sent (``None`` without messages)."""
+    at = session.scalar(
+        select(func.max(Message.sent_at)).where(Message.workspace_id == workspace_id)
+    )
+    if at is not None and at.tzinfo is None:  # an aggregate bypasses the column type
+        at = at.replace(tzinfo=UTC)
+    return at
