@@ -25,7 +25,7 @@ __all__ = [
     "StakeholderList",
 ]
 
-Band = Literal["red", "yellow", "green"]
+Band = Literal["red", "yellow", "green", "unknown"]
 FlagName = Literal["single_threaded", "gone_dark", "departed_champion", "churn_risk", "ghosts"]
 
 

@@ -19,7 +19,9 @@ messages to us, "outbound" ours to its people):
 - ``relationship`` — :func:`~tieline.graph.accounts.account_relationships`.
 
 An account without two-way conversation (``minimums.inbound`` messages from them and
-``minimums.outbound`` from us) gets band ``unknown`` and the reason, never red.
+``minimums.outbound`` from us), or with fewer than ``minimums.components`` (2)
+conversation components with data and no lifecycle event, gets band ``unknown`` and
+the reason, never red.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from tieline.domain import Channel, Interaction, Stakeholder
@@ -65,6 +67,7 @@ DAY = timedelta(days=1)
 RECENT = 30 * DAY  # engagement: inbound of the last 30 days ...
 BASELINE = 180 * DAY  # ... against the account's own 30-day average over the 180 before
 WINDOW = 90 * DAY  # sentiment, open items, responsiveness and events look back this far
+CONVERSATION = ("sentiment", "engagement", "open_items", "responsiveness", "relationship")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +104,8 @@ def _evidence(msgs: Sequence[Interaction]) -> Evidence:
     )
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def _n(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _hours(seconds: float | None) -> str:
@@ -161,15 +164,20 @@ def account_health(
     before = [m for m in c.inbound if RECENT < as_of - m.sent_at <= RECENT + BASELINE]
     baseline = len(before) / (BASELINE / RECENT)
     value = engagement(len(recent), baseline, segment_recent)
-    if history >= mins.engagement_days and value is not None:
-        inputs["engagement"] = value
-        notes["engagement"] = f"{len(recent)} inbound in the last 30 days vs {baseline:.1f} usual"
-        evidence["engagement"] = _evidence(recent + before)
-    else:
+    if history < mins.engagement_days:
         left_out["engagement"] = (
             f"insufficient data: first wrote {history:.0f} days ago "
             f"(needs {mins.engagement_days} days of history)"
         )
+    elif value is None:
+        left_out["engagement"] = (
+            "insufficient data: nothing from them in the 210 days to compare with, "
+            "and no other account to compare with"
+        )
+    else:
+        inputs["engagement"] = value
+        notes["engagement"] = f"{len(recent)} inbound in the last 30 days vs {baseline:.1f} usual"
+        evidence["engagement"] = _evidence(recent + before)
 
     open_now = [
         i
@@ -214,8 +222,9 @@ def account_health(
         evidence["responsiveness"] = _evidence(ours + theirs)
     else:
         left_out["responsiveness"] = (
-            f"insufficient data: {_n(len(ours) + len(theirs), 'measured reply')} in 90 days "
-            f"(needs {mins.replies})"
+            "insufficient data: "
+            + _n(len(ours) + len(theirs), "measured reply", "measured replies")
+            + f" in 90 days (needs {mins.replies})"
         )
 
     inputs["relationship"] = rel.value
@@ -228,6 +237,14 @@ def account_health(
         G, rel, inbound=c.inbound, events=c.events, strengths=strengths, as_of=as_of,
         rules=model.events,
     )  # fmt: skip
+    # One component alone is no evidence of health, unless an event speaks for itself.
+    talked = [k for k in inputs if k in CONVERSATION]
+    if len(talked) < mins.components and not effects:
+        return unknown(
+            f"only {' and '.join(talked) or 'no component'} has data "
+            f"(needs {mins.components}); " + "; ".join(f"{k}: {v}" for k, v in left_out.items()),
+            left_out=left_out,
+        )
     return blend(inputs, model, notes=notes, evidence=evidence, left_out=left_out, events=effects)
 
 

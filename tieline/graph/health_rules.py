@@ -48,9 +48,10 @@ class Minimums:
     sentiment: int = 3
     engagement_days: int = 60
     replies: int = 2
+    components: int = 2
 
     def __post_init__(self) -> None:
-        for f in ("inbound", "outbound", "sentiment", "engagement_days", "replies"):
+        for f in ("inbound", "outbound", "sentiment", "engagement_days", "replies", "components"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"minimum {f} must be a whole number >= 0, got {v!r}")

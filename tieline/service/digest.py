@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tieline.config import Settings
 from tieline.errors import NotFound, TielineError
 from tieline.service import accounts_with_health, list_accounts
-from tieline.service.relationships import Assessment, assess, end_of
+from tieline.service.relationships import Assessment, _jsonable, assess, end_of
 from tieline.store import digest_queries as dq
 from tieline.store import facts
 from tieline.store import repository as repo
@@ -99,7 +99,7 @@ def _rows(assessed: Assessment) -> dict[int, dict[str, Any]]:
             "band": health.band.value if health.band else None,
             "relationship": obj["relationship"]["score"],
             "flags": sorted(k for k, v in obj["flags"].items() if v["raised"]),
-            "payload": obj,
+            "payload": _jsonable(obj),
         }
     return rows
 

@@ -34,11 +34,13 @@ from tieline.store.models import (
 
 __all__ = [
     "PersonRow",
+    "account_messages_until",
     "account_names",
     "accounts_touched_since",
     "events",
     "interactions",
     "items",
+    "newest_message_at",
     "people",
     "previous_scores",
     "save_snapshots",
@@ -371,3 +373,42 @@ def newest_message_at(session: Session, *, workspace_id: int) -> datetime | None
     if at is not None and at.tzinfo is None:  # an aggregate bypasses the column type
         at = at.replace(tzinfo=UTC)
     return at
+
+
+def account_messages_until(
+    session: Session, *, workspace_id: int, until: datetime
+) -> dict[int, tuple[int, datetime | None]]:
+    """Per account id: how many messages its people wrote or received up to ``until``, and
+    the latest one's date; counted row by row, apart from the account listing's query."""
+    people = dict(
+        session.execute(
+            select(Person.id, Person.account_id).where(
+                Person.workspace_id == workspace_id, Person.account_id.is_not(None)
+            )
+        ).all()
+    )
+    sent = dict(
+        session.execute(
+            select(Message.id, Message.sent_at).where(
+                Message.workspace_id == workspace_id, Message.sent_at <= until
+            )
+        ).all()
+    )
+    seen: dict[int, set[int]] = defaultdict(set)
+    for mid, author in session.execute(
+        select(Message.id, Message.author_id).where(Message.workspace_id == workspace_id)
+    ):
+        if mid in sent and author in people and people[author] is not None:
+            seen[people[author]].add(mid)
+    for mid, pid in session.execute(
+        select(MessageRecipient.message_id, MessageRecipient.person_id).where(
+            MessageRecipient.workspace_id == workspace_id
+        )
+    ):
+        if mid in sent and pid in people and people[pid] is not None:
+            seen[people[pid]].add(mid)
+    out: dict[int, tuple[int, datetime | None]] = {}
+    for account, ids in seen.items():
+        last = max(sent[m] for m in ids)
+        out[account] = (len(ids), last if last.tzinfo else last.replace(tzinfo=UTC))
+    return out
