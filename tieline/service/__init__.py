@@ -462,10 +462,12 @@ def accounts_with_health(
 HISTORICAL = timedelta(days=30)
 
 
-def default_as_of(*, session: Session, settings: Settings) -> tuple[datetime, str | None]:
+def default_as_of(
+    *, session: Session, settings: Settings, now: datetime | None = None
+) -> tuple[datetime, str | None]:
     """The date to score at when none is given: now, or the newest message's day when the
     data is historical (its newest message over 30 days old), with a note saying so."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     ws = repo.get_workspace_id(session, settings.workspace)
     newest = facts.newest_message_at(session, workspace_id=ws)
     if newest is None or now - newest <= HISTORICAL:

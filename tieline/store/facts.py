@@ -380,13 +380,15 @@ def account_messages_until(
 ) -> dict[int, tuple[int, datetime | None]]:
     """Per account id: how many messages its people wrote or received up to ``until``, and
     the latest one's date; counted row by row, apart from the account listing's query."""
-    people = dict(
-        session.execute(
+    people: dict[int, int] = {
+        pid: account
+        for pid, account in session.execute(
             select(Person.id, Person.account_id).where(
                 Person.workspace_id == workspace_id, Person.account_id.is_not(None)
             )
-        ).all()
-    )
+        )
+        if account is not None
+    }
     sent = dict(
         session.execute(
             select(Message.id, Message.sent_at).where(
@@ -398,14 +400,14 @@ def account_messages_until(
     for mid, author in session.execute(
         select(Message.id, Message.author_id).where(Message.workspace_id == workspace_id)
     ):
-        if mid in sent and author in people and people[author] is not None:
+        if mid in sent and author in people:
             seen[people[author]].add(mid)
     for mid, pid in session.execute(
         select(MessageRecipient.message_id, MessageRecipient.person_id).where(
             MessageRecipient.workspace_id == workspace_id
         )
     ):
-        if mid in sent and pid in people and people[pid] is not None:
+        if mid in sent and pid in people:
             seen[people[pid]].add(mid)
     out: dict[int, tuple[int, datetime | None]] = {}
     for account, ids in seen.items():
