@@ -392,7 +392,9 @@ def _accounts_table(
             score, band, trend = health.get("score"), health.get("band"), health.get("trend")
             colour = colours.get(str(band), "dim")
             row += [
-                f"[{colour}]{score:.0f} {band}[/]" if score is not None else "—",
+                f"[{colour}]{score:.0f} {band}[/]"
+                if score is not None
+                else ("[dim]unknown[/]" if band == "unknown" else "—"),
                 f"{trend:+.0f}" if trend is not None else "—",
                 f"{obj['relationship']['score']}/5" if obj else "—",
                 ", ".join(
