@@ -119,6 +119,10 @@ def test_account_detail_live_as_of(api: Api) -> None:
     assert live["source"] == "live" and live["as_of"] == "2026-11-20"
     assert live["health"]["score"] is not None
     assert live["health"]["trend"] is not None  # against the stored 2026-11-12 snapshot
+    # Issue 13: the activity counts stop at as_of as well (the mail runs 2-10 November).
+    early = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-11-03").json()
+    assert 0 < early["messages"] < live["messages"]
+    assert early["last_message_at"] < "2026-11-04"
     r = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-02-30")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "as_of"
 
