@@ -113,6 +113,8 @@ def test_roles_and_segments_from_config_and_pair_strength(base: list[str]) -> No
         'segment = "enterprise"\n'
         '[roles]\n"lee.park@acme-logistics.com" = "economic_buyer"\n'
         "[health.segments.enterprise.weights]\nrelationship = 3\nopen_items = 1\n"
+        # Unscored mail: relationship alone, which issue 13's default (2) calls unknown.
+        "[health.minimums]\ncomponents = 1\n"
     )
     run(*base, "ingest", "email", str(DATA / "email" / "signals.mbox"))
     [acme] = json.loads(run(*base, "accounts", "--as-of", "2026-11-12", "--format", "json"))

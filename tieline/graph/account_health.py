@@ -20,7 +20,7 @@ messages to us, "outbound" ours to its people):
 
 An account without two-way conversation (``minimums.inbound`` messages from them and
 ``minimums.outbound`` from us), or with fewer than ``minimums.components`` (2)
-conversation components with data and no lifecycle event, gets band ``unknown`` and
+weighted components with data and no lifecycle event, gets band ``unknown`` and
 the reason, never red.
 
 >>> from datetime import UTC, datetime, timedelta
@@ -67,7 +67,6 @@ DAY = timedelta(days=1)
 RECENT = 30 * DAY  # engagement: inbound of the last 30 days ...
 BASELINE = 180 * DAY  # ... against the account's own 30-day average over the 180 before
 WINDOW = 90 * DAY  # sentiment, open items, responsiveness and events look back this far
-CONVERSATION = ("sentiment", "engagement", "open_items", "responsiveness", "relationship")
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +236,9 @@ def account_health(
         G, rel, inbound=c.inbound, events=c.events, strengths=strengths, as_of=as_of,
         rules=model.events,
     )  # fmt: skip
-    # One component alone is no evidence of health, unless an event speaks for itself.
-    talked = [k for k in inputs if k in CONVERSATION]
+    # One component alone is no evidence of health, unless an event speaks for itself;
+    # a weighted metric the team imported (NPS, usage …) is evidence too.
+    talked = [k for k, v in inputs.items() if v is not None and model.weights.get(k, 0) > 0]
     if len(talked) < mins.components and not effects:
         return unknown(
             f"only {' and '.join(talked) or 'no component'} has data "
