@@ -408,7 +408,9 @@ def _accounts_table(
             score, band, trend = health.get("score"), health.get("band"), health.get("trend")
             colour = colours.get(str(band), "dim")
             row += [
-                f"[{colour}]{score:.0f} {band}[/]" if score is not None else "—",
+                f"[{colour}]{score:.0f} {band}[/]"
+                if score is not None
+                else ("[dim]unknown[/]" if band == "unknown" else "—"),
                 f"{trend:+.0f}" if trend is not None else "—",
                 f"{obj['relationship']['score']}/5" if obj else "—",
                 ", ".join(
@@ -450,8 +452,8 @@ def accounts(
     from tieline import service
 
     settings = ctx.obj.settings()
-    when = _as_of(as_of)
     with _session(settings) as session:
+        when = _when(session, settings, as_of)
         result, assessed = service.accounts_with_health(
             session=session, settings=settings, as_of=when, kpi_period=kpi_period
         )
@@ -519,6 +521,19 @@ def accounts_ignore(
     _decide(ctx, ref, promote=False)
 
 
+def _when(session: Session, settings: Settings, as_of: str | None) -> datetime:
+    """``--as-of``, else now, else (historical data) the newest message's day, said on stderr."""
+    from tieline import service
+
+    given = _as_of(as_of)
+    if given is not None:
+        return given
+    when, note = service.default_as_of(session=session, settings=settings)
+    if note:
+        err.print(f"[dim]{note}[/]")
+    return when
+
+
 def _scored_account(obj: Mapping[str, Any] | None) -> dict[str, Any]:
     """The scored fields of an account; null/false when it has no conversation yet."""
     if obj is None:
@@ -568,9 +583,14 @@ def people(
     settings = ctx.obj.settings()
     with _session(settings) as session:
         result = service.list_people(session=session, settings=settings, account=account)
-        scored = service.assess(
-            session=session, settings=settings, as_of=_as_of(as_of), pairs=format is Format.json
+        scored: dict[int, dict[str, Any]] = service.assess(
+            session=session,
+            settings=settings,
+            as_of=_when(session, settings, as_of),
+            pairs=format is Format.json,
         ).people
+        if as_of is not None:  # nobody who first appears after that day
+            result = [p for p in result if p.internal or _seen(scored.get(p.id))]
     if format is Format.json:
         none: dict[str, Any] = {"relationship": None, "role": None, "departed": None,
                 "departure_evidence": None, "engaged": None, "relationships": []}  # fmt: skip
@@ -580,6 +600,12 @@ def people(
         return
     when = f", as of {_as_of(as_of):%Y-%m-%d}" if as_of else ""
     out.print(_people_table(result, f"people in workspace {settings.workspace}{when}", scored))
+
+
+def _seen(obj: Mapping[str, Any] | None) -> bool:
+    """Whether a scored person had taken part in a message by the scoring date."""
+    rel = (obj or {}).get("relationship")
+    return bool(rel and rel["evidence"].get("first_contact") is not None)
 
 
 @people_app.command("merge")
@@ -845,7 +871,7 @@ def score(
     """
     settings = ctx.obj.settings()
     report = _run_score(settings)
-    report["snapshot"] = _snapshot(settings, _as_of(as_of))
+    report["snapshot"] = _snapshot(settings, as_of)
     if format is Format.json:
         _dump(report)
     else:
@@ -853,11 +879,18 @@ def score(
         _print_snapshot(report["snapshot"])
 
 
-def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
+def _snapshot(settings: Settings, as_of: str | datetime | None) -> dict[str, Any]:
     from tieline import service
 
+    note = None
     with _session(settings, create=True) as session:
-        result = service.take_snapshot(session=session, settings=settings, as_of=as_of)
+        if isinstance(as_of, datetime):
+            when = as_of
+        elif as_of is not None:
+            when = _as_of(as_of) or datetime.now(UTC)
+        else:
+            when, note = service.default_as_of(session=session, settings=settings)
+        result = service.take_snapshot(session=session, settings=settings, as_of=when)
     bands: dict[str, int] = {}
     for health in result.health.values():
         key = health.band.value if health.band else "unscored"
@@ -867,7 +900,7 @@ def _snapshot(settings: Settings, as_of: datetime | None) -> dict[str, Any]:
         for name in ("single_threaded", "gone_dark", "departed_champion", "churn_risk")
     }
     return {"as_of": result.as_of.isoformat(), "accounts": len(result.accounts),
-            "bands": bands, "flags": flags}  # fmt: skip
+            "bands": bands, "flags": flags, "note": note}  # fmt: skip
 
 
 def _print_snapshot(snap: dict[str, Any]) -> None:
@@ -876,7 +909,8 @@ def _print_snapshot(snap: dict[str, Any]) -> None:
         f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in snap["flags"].items() if v
     )
     err.print(f"snapshot as of {snap['as_of'][:10]}: {snap['accounts']} accounts ({bands})"
-              + (f"\n  flags: {flagged}" if flagged else ""))  # fmt: skip
+              + (f"\n  flags: {flagged}" if flagged else "")
+              + (f"\n  {snap['note']}" if snap.get("note") else ""))  # fmt: skip
 
 
 @app.command("snapshot")
@@ -886,7 +920,7 @@ def snapshot_command(
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Store every account's health, relationship and flags as of --as-of (trends, digests)."""
-    snap = _snapshot(ctx.obj.settings(), _as_of(as_of))
+    snap = _snapshot(ctx.obj.settings(), as_of)
     if format is Format.json:
         _dump(snap)
     else:

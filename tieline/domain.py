@@ -312,6 +312,7 @@ class Stakeholder:
     departure_evidence: str = ""
     role_override: str | None = None
     automated: bool = False
+    email: str = ""  # an address, to name a person whose display name is empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +336,24 @@ class Interaction:
     answered: bool | None = None
     answered_by: int | None = None
     automated: bool = False
+    subject: str = ""  # to name the message in evidence
+
+
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    """A stored lifecycle event as health reads it: what, when, in which message, by whom.
+
+    ``kind`` is a :class:`LifecycleKind` value or a kind a later detector adds
+    (``expansion``, ``escalation``); ``person`` is the person it is about when known.
+    """
+
+    kind: str
+    at: datetime
+    message_id: int
+    author: int
+    person: int | None = None
+    evidence: str = ""
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

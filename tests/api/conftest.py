@@ -61,6 +61,9 @@ def _settings(db_url: str, workspace: str) -> Settings:
     return load_settings(
         config_file=None, database_url=db_url, workspace=workspace,
         internal_domains=["northwind.io"],
+        # A week of mail: score it from the first exchange on (issue 13's minimums are
+        # for real mailboxes), so the two snapshots give a trend.
+        health={"minimums": {"inbound": 1, "components": 1}},
     )  # fmt: skip
 
 

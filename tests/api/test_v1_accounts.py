@@ -62,7 +62,8 @@ def test_pages_walk_every_account_once_in_order(api: Api, sort: str) -> None:
 
 def test_filters(api: Api) -> None:
     red = api.get("/v1/accounts", band="red").json()["results"]
-    assert {a["name"] for a in red} == {"Bluth Co", "Frobozz"}
+    # Issue 13: Acme's churn-risk language (a churn notice) caps it in the red.
+    assert {a["name"] for a in red} == {"Acme Logistics", "Bluth Co", "Frobozz"}
     dark = api.get("/v1/accounts", flag="gone_dark", sort="name").json()["results"]
     assert [a["name"] for a in dark] == ["Bluth Co", "Frobozz"]
     both = api.get("/v1/accounts", flag="gone_dark", band="red", limit=1).json()
@@ -102,7 +103,9 @@ def test_account_detail_from_the_snapshot(api: Api) -> None:
     assert acme["messages"] >= 5 and acme["people"] >= 2 and acme["threads"] >= 1
     assert acme["last_message_at"].startswith("2026-11")
     health = acme["health"]
-    assert {"sentiment", "open_items", "relationship"} <= set(health["components"])
+    # Issue 13: two scored customer messages are too few for sentiment (left out, why).
+    assert {"open_items", "relationship"} <= set(health["components"])
+    assert health["left_out"]["sentiment"].startswith("insufficient data")
     assert health["reasons"] and health["reasons"][0]["text"]
     assert acme["flags"]["churn_risk"]["raised"] is True and acme["churn_risk"] is True
     assert acme["flags"]["churn_risk"]["evidence"]["quotes"]
@@ -116,6 +119,10 @@ def test_account_detail_live_as_of(api: Api) -> None:
     assert live["source"] == "live" and live["as_of"] == "2026-11-20"
     assert live["health"]["score"] is not None
     assert live["health"]["trend"] is not None  # against the stored 2026-11-12 snapshot
+    # Issue 13: the activity counts stop at as_of as well (the mail runs 2-10 November).
+    early = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-11-03").json()
+    assert 0 < early["messages"] < live["messages"]
+    assert early["last_message_at"] < "2026-11-04"
     r = api.get(f"/v1/accounts/{api.a.account_id}", as_of="2026-02-30")
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "as_of"
 

@@ -151,8 +151,11 @@ def test_gone_dark_while_we_keep_writing() -> None:
 def test_ghosts() -> None:
     got = score_all()
     ghosts = got["Globex"].ghosts
-    assert ghosts.raised and list(ghosts.evidence["people"]) == [GUS]
-    assert ghosts.evidence["people"][GUS]["cc"] == 4
+    # Issue 13: evidence names the person (never a bare id) and counts our messages to them.
+    assert ghosts.raised and [g["person"] for g in ghosts.evidence["people"]] == [GUS]
+    gus = ghosts.evidence["people"][0]
+    assert gus["name"] == "Gus" and gus["cc"] == 4 and gus["addressed_by_us"] == 4
+    assert "Gus" in ghosts.reason
     assert not any(r.ghosts.raised for name, r in got.items() if name != "Globex")
     assert not score_all(day(345))["Globex"].ghosts.raised  # copied only twice by then
 
@@ -167,3 +170,20 @@ def test_one_account_alone_scores_the_same() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(accounts, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_a_mass_mailing_alone_raises_no_conversation_flag() -> None:
+    """An account that only ever received our mailings: no two-way conversation, no flags."""
+    people = [Stakeholder(US, "Cam", True), *(Stakeholder(50 + i, f"R{i}", False, "Cisco")
+              for i in range(3))]  # fmt: skip
+    blasts = [
+        Interaction(900 + d, Channel.EMAIL, day(d), US, to=(50, 51), cc=(52,))
+        for d in range(0, 365, 10)
+    ]
+    r = account_relationships(stakeholder_graph(people, blasts, as_of=AS_OF))["Cisco"]
+    assert not r.single_threaded.raised and not r.gone_dark.raised and not r.ghosts.raised
+    # One answer from them makes it a conversation: now our unanswered outreach counts.
+    answer = Interaction(899, Channel.EMAIL, day(1), 50, to=(US,))
+    r = account_relationships(stakeholder_graph(people, [answer, *blasts], as_of=AS_OF))["Cisco"]
+    assert r.gone_dark.raised and r.ghosts.raised
+    assert {g["name"] for g in r.ghosts.evidence["people"]} == {"R1", "R2"}

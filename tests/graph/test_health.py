@@ -334,6 +334,7 @@ def test_to_dict_is_json_ready() -> None:
         "contribution": 20.0,
         "points": 5.0,
         "note": "",
+        "evidence": None,
     }
     assert d["reasons"][0]["component"] in {"setup_rate", "csm_pulse"}
     assert Health(score=None, band=None, components={}).to_dict()["band"] is None

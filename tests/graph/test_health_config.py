@@ -143,3 +143,32 @@ def test_parsed_model_equals_the_hand_built_one() -> None:
         ranges=DEFAULT_MODEL.ranges,
     )
     assert parsed == built
+
+
+def test_minimums_and_event_rules_from_toml() -> None:
+    """Issue 13: the evidence minimums and the lifecycle event rules are configurable."""
+    import tomllib
+
+    from tieline.graph.health_rules import DEFAULT_EVENT_RULES, EventRule
+
+    cfg = config_from_mapping(
+        tomllib.loads(
+            "[health.minimums]\ninbound = 3\n"
+            "[health.events.churn_notice]\npoints = -40\ncap = false\n"
+            "[health.segments.smb.events.expansion]\npoints = 20\n"
+        )["health"]
+    )
+    m = cfg.default
+    assert m.minimums.inbound == 3 and m.minimums.outbound == 1
+    assert m.events["churn_notice"] == EventRule(points=-40.0, cap=None)
+    assert m.events["gone_dark"] == DEFAULT_EVENT_RULES["gone_dark"]
+    smb = cfg.for_segment("smb")
+    assert smb.events["expansion"].points == 20 and smb.minimums.inbound == 3
+    for bad, key in (
+        ({"minimums": {"inbound": 1.5}}, "health.minimums.inbound"),
+        ({"minimums": {"nope": 1}}, "nope"),
+        ({"events": {"mood": {"points": 1}}}, "mood"),
+        ({"events": {"gone_dark": {"cap": 140}}}, "health.events.gone_dark"),
+    ):
+        with pytest.raises(ValueError, match=key):
+            config_from_mapping(bad)

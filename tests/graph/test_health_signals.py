@@ -80,16 +80,23 @@ def test_engagement_without_history_or_baseline() -> None:
         engagement(1, 5, -2)
 
 
+def _items(ages: list[float], overdue: int = 0) -> float:
+    value = open_items_component(ages, overdue=overdue)
+    assert value is not None
+    return value
+
+
 def test_open_items_fewer_and_younger_is_better() -> None:
-    assert open_items_component([]) == 1.0
-    assert open_items_component([0]) == 0.75
-    assert open_items_component([0, 0, 0]) == 0.5
-    assert open_items_component([28]) == 0.5
-    assert open_items_component([], overdue=3) == 0.5
-    assert open_items_component([1, 2]) > open_items_component([1, 2, 3])
-    assert open_items_component([1]) > open_items_component([20])
-    assert open_items_component([5], overdue=1) < open_items_component([5])
-    assert 0 < open_items_component([400] * 50) < 0.05
+    # Issue 13: owing nothing is neutral (left out of the blend), no longer a 1.0 strength.
+    assert open_items_component([]) is None
+    assert _items([0]) == 0.75
+    assert _items([0, 0, 0]) == 0.5
+    assert _items([28]) == 0.5
+    assert _items([], overdue=3) == 0.5
+    assert _items([1, 2]) > _items([1, 2, 3])
+    assert _items([1]) > _items([20])
+    assert _items([5], overdue=1) < _items([5])
+    assert 0 < _items([400] * 50) < 0.05
     with pytest.raises(ValueError, match="negative"):
         open_items_component([-1])
     with pytest.raises(ValueError, match="negative"):

@@ -131,3 +131,39 @@ def test_score_of_cut_points() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(strength, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+# --- issue 13: departures, silence and people who never wrote --------------------------
+
+
+def test_a_departed_person_is_at_most_2_from_the_departure_on() -> None:
+    left = day(395)
+    people = [*PEOPLE[:2], Stakeholder(DANA, "Dana", False, "Acme", departed_at=left)]
+    before = person_strength(stakeholder_graph(people, HEALTHY, as_of=day(394)))[DANA]
+    after = person_strength(stakeholder_graph(people, HEALTHY, as_of=day(396)))[DANA]
+    assert before.score >= 4
+    assert after.score <= 2 and after.value < 0.4
+    assert after.reasons[0] == "departed on 2027-01-31: at most 2"
+
+
+def test_silence_decays_strength() -> None:
+    def at(d: float) -> strength.Strength:
+        return person_strength(stakeholder_graph(PEOPLE, HEALTHY, as_of=day(d)))[DANA]
+
+    last = 390  # Dana's last message
+    fresh, month, quarter = at(last + 5), at(last + 30), at(last + 120)
+    assert fresh.evidence["silence_factor"] == 1.0 == month.evidence["silence_factor"]
+    assert math.isclose(quarter.evidence["silence_factor"], 0.5 ** (90 / 60), rel_tol=0.01)
+    assert quarter.score < month.score <= fresh.score
+    assert any(r.startswith("silent for 120 days") for r in quarter.reasons)
+
+
+def test_people_who_never_wrote_stay_at_1() -> None:
+    # Pat is copied on every message we send Dana, for a year, and never writes.
+    copied = [
+        Interaction(5000 + k, Channel.EMAIL, day(7 * k), US, to=(DANA,), cc=(PAT,))
+        for k in range(52)
+    ]
+    s = person_strength(stakeholder_graph(PEOPLE, HEALTHY + copied, as_of=day(365)))
+    assert s[PAT].score == 1 and s[PAT].evidence["never_wrote"]
+    assert s[DANA].score >= 4

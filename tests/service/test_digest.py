@@ -90,10 +90,11 @@ def test_worst_first_with_quotes_and_links(demo: tuple[Session, Settings]) -> No
         assert body is not None and q["quote"] in body.body and q["score"] < 0
         assert "2026-11-09" <= q["at"][:10] <= "2026-11-15"
     assert any("export" in q["quote"].lower() for q in quotes)
-    # Both weeks' snapshots were missing, so the digest took and stored them.
+    # Issue 13: both weeks' snapshots were missing; the digest assessed them live and
+    # stored nothing (a reading command never writes snapshots).
     ws = 1
-    assert len(snapshots(session, workspace_id=ws, on=date(2026, 11, 15))) == 4
-    assert len(snapshots(session, workspace_id=ws, on=date(2026, 11, 8))) == 4
+    assert snapshots(session, workspace_id=ws, on=date(2026, 11, 15)) == {}
+    assert snapshots(session, workspace_id=ws, on=date(2026, 11, 8)) == {}
     json.dumps(d)  # JSON-ready as it is
 
 

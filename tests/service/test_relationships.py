@@ -70,6 +70,15 @@ def test_each_demo_account_shows_its_story(demo: tuple[Session, Settings]) -> No
     assert globex["flags"]["gone_dark"]["evidence"]["outreach"] >= 2
     umbrella = accounts["Umbrella Health"]["flags"]["churn_risk"]["evidence"]["quotes"]
     assert umbrella and all(isinstance(q, str) and q for q in umbrella)
+    # Issue 13: the healthy account is green, churn language makes Umbrella red with the
+    # reason quoting the customer, Globex's dark spell is an event with the last message.
+    bands = {name: obj["health"]["band"] for name, obj in accounts.items()}
+    assert bands == {"Acme Logistics": "green", "Globex": "red", "Initech": "yellow",
+                     "Umbrella Health": "red"}  # fmt: skip
+    churn = accounts["Umbrella Health"]["health"]["reasons"][0]["text"]
+    assert churn.startswith("Churn notice from ") and "renew" in churn
+    dark = next(e for e in globex["health"]["events"] if e["rule"] == "gone_dark")
+    assert "(last: " in dark["text"] and "Karen Mills" in dark["text"]
 
 
 def test_point_in_time_before_the_trouble(demo: tuple[Session, Settings]) -> None:

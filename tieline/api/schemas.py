@@ -25,7 +25,7 @@ __all__ = [
     "StakeholderList",
 ]
 
-Band = Literal["red", "yellow", "green"]
+Band = Literal["red", "yellow", "green", "unknown"]
 FlagName = Literal["single_threaded", "gone_dark", "departed_champion", "churn_risk", "ghosts"]
 
 
@@ -72,6 +72,17 @@ class HealthComponent(BaseModel):
     contribution: float
     points: float | None = None
     note: str = ""
+    evidence: dict[str, float] | None = Field(
+        default=None, description="the data behind it: messages, people, days"
+    )
+
+
+class HealthEvent(BaseModel):
+    rule: str
+    points: float
+    cap: float | None
+    text: str
+    evidence: dict[str, Any] = {}
 
 
 class HealthReason(BaseModel):
@@ -89,6 +100,11 @@ class Health(BaseModel):
     ignored: list[str]
     components: dict[str, HealthComponent]
     reasons: list[HealthReason]
+    base_score: float | None = Field(default=None, description="the blend before events")
+    left_out: dict[str, str] = Field(
+        default={}, description="components left out of the blend, and why"
+    )
+    events: list[HealthEvent] = Field(default=[], description="lifecycle events applied")
 
 
 class AccountRelationship(BaseModel):
@@ -100,6 +116,7 @@ class AccountRelationship(BaseModel):
     breadth: int
     executive_covered: bool
     champion: int | None = Field(description="person id of the champion")
+    champion_name: str | None = None
     evidence: dict[str, Any]
 
 

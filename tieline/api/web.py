@@ -82,9 +82,15 @@ def map_page(account_id: int) -> HTMLResponse:
 
 
 @router.get("/web/accounts.json", include_in_schema=False, responses={401: Problem})
-def accounts_json(session: SessionDep, caller: CallerDep) -> dict[str, Any]:
-    """The accounts page's data: every account with its latest snapshot."""
-    return maps.accounts_overview(session=session, settings=caller.settings)
+def accounts_json(
+    session: SessionDep,
+    caller: CallerDep,
+    as_of: Annotated[
+        date | None, Query(description="Show the snapshots of this day or before.")
+    ] = None,
+) -> dict[str, Any]:
+    """The accounts page's data: every account with its latest snapshot (up to ``as_of``)."""
+    return maps.accounts_overview(session=session, settings=caller.settings, as_of=as_of)
 
 
 @router.get(

@@ -7,7 +7,8 @@ Components (0-1, higher is better; weights in :data:`ACCOUNT_WEIGHTS`):
 - ``executive_coverage`` — 1 if an executive (or economic buyer) is at >= 3, 0.5 if one
   has written to us at all, else 0.
 - ``threading`` — ``(1 - top share) / 0.5`` capped at 1: the top person's share of the
-  account's person-messages (in + out, last 90 days, all time if none) — 50% or less is 1.
+  account's person-messages (in + out, last 90 days, all time if none) — 50% or less is 1;
+  0 while the account never wrote to us.
 - ``recency`` — ``0.5 ** (days since the account's last message to us / 14)``.
 
 ``score`` maps ``value`` through the same cut-points as person strength. Flags (each
@@ -15,12 +16,16 @@ with its evidence; none changes the score, the health blend decides what they co
 
 - ``single_threaded`` — one person carries >= ``single_thread_share`` (60%) of the
   account's person-messages, fewer than 2 people are at >= 3, and there are at least 4.
-- ``gone_dark`` — nothing from the account for ``dark_days`` (30) while we sent at
-  least ``min_outreach`` (2) messages to it in those days.
+- ``gone_dark`` — the account wrote to us before, then nothing for ``dark_days`` (30)
+  while we sent at least ``min_outreach`` (2) messages to it in those days.
 - ``departed_champion`` — someone who departed at or before the scoring date, within
   ``champion_memory_days`` (180), was the account's champion when they left.
-- ``ghosts`` — people addressed (To/Cc) at least ``ghost_min`` (3) times who never
+- ``ghosts`` — people *we* addressed (To/Cc) at least ``ghost_min`` (3) times who never
   wrote anything.
+
+Single-threaded, gone dark and ghosts need two-way conversation: the account wrote to
+us at least once and we to it. An account that only ever received a mass mailing
+raises none of them. Evidence names people (display name, else address), not ids.
 
 Accounts are independent: ``accounts=[...]`` scores only those (say the ones new
 messages touched) with the same result as scoring them all.
@@ -45,7 +50,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tieline.graph.roles import champion_at, infer_roles
-from tieline.graph.stakeholders import DAY, count_in, graph_as_of
+from tieline.graph.stakeholders import DAY, count_in, graph_as_of, person_label
 from tieline.graph.strength import WINDOW_DAYS, Strength, person_strength, score_of
 
 if TYPE_CHECKING:
@@ -180,7 +185,8 @@ def _account(
         "executive_coverage": 1.0
         if exec_strong
         else (0.5 if any(nodes[p]["inbound"] for p in execs) else 0.0),
-        "threading": min(1.0, (1 - top_share) / 0.5) if total else 0.0,
+        # Spread means nothing until they talk: recipients of a mailing are no threads.
+        "threading": min(1.0, (1 - top_share) / 0.5) if total and inbound else 0.0,
         "recency": 0.0 if last_in is None else 0.5 ** ((T - last_in) / DAY / 14),
     }
     components = {k: components[k] for k in weights if k in components}
@@ -188,17 +194,28 @@ def _account(
     used = {k: weights[k] / wsum for k in components} if wsum else {}
     value = sum(used[k] * components[k] for k in used)
 
+    two_way = bool(inbound) and bool(outbound)
+    top_name = person_label(G, top_person) if top_person is not None else None
     single = Flag(
-        raised=total >= 4 and top_share >= share and len(strong) < 2,
-        reason=f"one person carries {top_share:.0%} of the conversation"
+        raised=two_way and total >= 4 and top_share >= share and len(strong) < 2,
+        reason=f"{top_name} carries {top_share:.0%} of the conversation"
         if top_person is not None
         else "no conversation",
-        evidence={"person": top_person, "share": top_share, "messages": total, "strong": strong},
+        evidence={
+            "person": top_person,
+            "name": top_name,
+            "share": top_share,
+            "messages": total,
+            "strong": [person_label(G, p) for p in strong],
+        },
     )
     silent_days = None if last_in is None else (T - last_in) / DAY
     outreach = count_in(outbound, T - dark_days * DAY, T)
     dark = Flag(
-        raised=(silent_days is None or silent_days >= dark_days) and outreach >= min_outreach,
+        raised=two_way
+        and silent_days is not None
+        and silent_days >= dark_days
+        and outreach >= min_outreach,
         reason="never wrote to us"
         if silent_days is None
         else f"nothing from them for {silent_days:.0f} days; we sent {outreach} in {dark_days}",
@@ -222,7 +239,7 @@ def _account(
         single_threaded=single,
         gone_dark=dark,
         departed_champion=_departed_champion(G, name, people, T=T, memory=memory),
-        ghosts=_ghosts(G, people, ghost_min),
+        ghosts=_ghosts(G, people, ghost_min) if two_way else _NO_GHOSTS,
         evidence={
             "strengths": scores,
             "executives": execs,
@@ -248,9 +265,10 @@ def _departed_champion(
             d = G.nodes[p]
             return Flag(
                 raised=True,
-                reason=f"champion {d['name'] or p} left on {_when(left):%Y-%m-%d}",
+                reason=f"champion {person_label(G, p)} left on {_when(left):%Y-%m-%d}",
                 evidence={
                     "person": p,
+                    "name": person_label(G, p),
                     "departed_at": d["departed_at"],
                     "departure_evidence": d["departure_evidence"],
                     "last_inbound": _when(d["in_times"][-1]) if d["in_times"] else None,
@@ -259,15 +277,29 @@ def _departed_champion(
     return Flag(raised=False, reason="", evidence={"departed": [p for _, p in gone]})
 
 
+_NO_GHOSTS = Flag(raised=False, reason="", evidence={"people": []})
+
+
 def _ghosts(G: nx.DiGraph, people: list[int], ghost_min: int) -> Flag:
-    """People copied or addressed ``ghost_min`` times or more who never wrote anything."""
-    found: dict[int, dict[str, Any]] = {}
+    """People we addressed ``ghost_min`` times or more who never wrote anything."""
+    found: list[dict[str, Any]] = []
     for p in people:
         d = G.nodes[p]
-        if d["sent"] == 0 and d["received"] + d["cc_received"] >= ghost_min:
-            found[p] = {"to": d["received"], "cc": d["cc_received"], "last": d["last_seen"]}
+        if d["sent"] == 0 and d["outbound"] >= ghost_min:
+            found.append(
+                {
+                    "person": p,
+                    "name": person_label(G, p),
+                    "email": d.get("email") or None,
+                    "addressed_by_us": d["outbound"],
+                    "to": d["received"],
+                    "cc": d["cc_received"],
+                    "last": d["last_seen"],
+                }
+            )
+    names = ", ".join(g["name"] for g in found[:3]) + (" …" if len(found) > 3 else "")
     return Flag(
         raised=bool(found),
-        reason=f"{len(found)} people addressed but never wrote" if found else "",
+        reason=f"{len(found)} people we wrote to never wrote back: {names}" if found else "",
         evidence={"people": found},
     )

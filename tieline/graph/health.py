@@ -8,6 +8,11 @@ its weight to the others. Signals become components in :mod:`tieline.graph.healt
 the TOML config becomes models in :mod:`tieline.graph.health_config`; formulas, defaults
 and the TOML format are in ``docs/health.md``.
 
+Evidence first: the caller leaves out a component without enough data (``left_out``
+says why), gives lifecycle ``events`` that move the blended score (points, caps; see
+:mod:`tieline.graph.health_rules`), and an account without two-way conversation gets
+:func:`unknown` instead of a score.
+
 >>> model = HealthModel(weights={"sentiment": 20, "engagement": 20, "relationship": 60})
 >>> h = blend({"sentiment": 0.9, "engagement": None, "relationship": 0.25}, model)
 >>> h.score, h.band.value, h.missing, h.components["relationship"].share
@@ -26,6 +31,14 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from tieline.graph.health_rules import (
+    DEFAULT_EVENT_RULES,
+    EventEffect,
+    EventRule,
+    Evidence,
+    Minimums,
+)
+
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_RANGES",
@@ -43,6 +56,7 @@ __all__ = [
     "Step",
     "band_changed",
     "blend",
+    "unknown",
     "with_trend",
 ]
 
@@ -76,12 +90,17 @@ LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+# Events together move the blend at most this far (caps still apply): several bad
+# events make an account red, not a zero that hides how far it has to go.
+EVENTS_DOWN_MAX = -35.0
+EVENTS_UP_MAX = 15.0
 
 
 class Band(StrEnum):
     RED = "red"
     YELLOW = "yellow"
     GREEN = "green"
+    UNKNOWN = "unknown"  # too little conversation to say
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +201,16 @@ class HealthModel:
     points: Mapping[str, PointTable] = field(default_factory=dict)
     ranges: Mapping[str, Range] = field(default_factory=dict)
     points_max: float = 10.0
+    minimums: Minimums = field(default_factory=Minimums)
+    events: Mapping[str, EventRule] = field(default_factory=lambda: DEFAULT_EVENT_RULES)
 
     def __post_init__(self) -> None:
+        if unknown_rules := sorted(set(self.events) - set(DEFAULT_EVENT_RULES)):
+            raise ValueError(
+                f"unknown event rule(s) {', '.join(unknown_rules)}; "
+                f"expected {', '.join(DEFAULT_EVENT_RULES)}"
+            )
+        object.__setattr__(self, "events", MappingProxyType({**DEFAULT_EVENT_RULES, **self.events}))
         for name in (*self.weights, *self.points, *self.ranges):
             if not _NAME.match(name):
                 raise ValueError(f"component name {name!r} must be lower_snake_case")
@@ -255,6 +282,7 @@ class ComponentScore:
     contribution: float  # points of the 0–100 score
     points: float | None = None  # set when a point table converted ``raw``
     note: str = ""  # the caller's evidence, e.g. "4 open, oldest 12 days"
+    evidence: Evidence | None = None  # the data behind it: messages, people, days
 
     @property
     def pull(self) -> float:
@@ -273,7 +301,8 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """A 0–100 score (``None`` when no weighted component has an input), with its parts."""
+    """A 0–100 score with its parts; ``score`` ``None`` when there is nothing to blend
+    (band ``None``) or too little conversation (band ``unknown``, the reason first)."""
 
     score: float | None
     band: Band | None
@@ -283,6 +312,9 @@ class Health:
     reasons: tuple[Reason, ...] = ()
     raw_mean: float | None = None  # unweighted mean of the values × 100 (the seed's "raw")
     trend: float | None = None  # score − previous score; see :func:`with_trend`
+    base_score: float | None = None  # the blend before lifecycle events
+    events: tuple[EventEffect, ...] = ()
+    left_out: Mapping[str, str] = field(default_factory=dict)  # component: why (no data ...)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -291,10 +323,21 @@ class Health:
             "band": self.band.value if self.band else None,
             "trend": self.trend,
             "raw_mean": self.raw_mean,
+            "base_score": self.base_score,
             "missing": list(self.missing),
             "ignored": list(self.ignored),
+            "left_out": dict(self.left_out),
+            "events": [e.to_dict() for e in self.events],
             "components": {
-                n: {f.name: getattr(c, f.name) for f in fields(c) if f.name != "name"}
+                n: {
+                    f.name: (
+                        getattr(c, f.name).to_dict()
+                        if f.name == "evidence" and c.evidence is not None
+                        else getattr(c, f.name)
+                    )
+                    for f in fields(c)
+                    if f.name != "name"
+                }
                 for n, c in self.components.items()
             },
             "reasons": [
@@ -308,16 +351,22 @@ def blend(
     model: HealthModel,
     *,
     notes: Mapping[str, str] | None = None,
+    evidence: Mapping[str, Evidence] | None = None,
+    left_out: Mapping[str, str] | None = None,
+    events: tuple[EventEffect, ...] = (),
     max_reasons: int = 3,
 ) -> Health:
     """Blend component inputs into a health score, redistributing missing weight.
+
+    ``events`` then add their points to the blend and cap it (lowest cap wins); the
+    band is that of the final score. ``left_out`` (component: why) is reported as is.
 
     >>> m = HealthModel(weights={"a": 50, "b": 30, "c": 20})
     >>> h = blend({"a": 1.0, "b": 0.5, "c": None, "x": 0.1}, m)
     >>> h.score, h.components["a"].share, h.missing, h.ignored
     (81.2, 62.5, ('c',), ('x',))
     """
-    notes = notes or {}
+    notes, evidence = notes or {}, evidence or {}
     present: dict[str, float] = {}
     for name, raw in inputs.items():
         if raw is not None and not math.isfinite(raw):
@@ -327,8 +376,17 @@ def blend(
             present[name] = float(raw)
     missing = tuple(n for n, w in model.weights.items() if w > 0 and n not in present)
     ignored = tuple(sorted(n for n, r in inputs.items() if r is not None and n not in present))
+    left = MappingProxyType(dict(left_out or {}))
     if not present:
-        return Health(score=None, band=None, components={}, missing=missing, ignored=ignored)
+        return Health(
+            score=None,
+            band=None,
+            components={},
+            missing=missing,
+            ignored=ignored,
+            events=events,
+            left_out=left,
+        )
     total = sum(model.weights[n] for n in present)
     components: dict[str, ComponentScore] = {}
     for name, raw in present.items():
@@ -343,18 +401,53 @@ def blend(
             contribution=share * value,
             points=points,
             note=notes.get(name, ""),
+            evidence=evidence.get(name),
         )
-    score = round(sum(c.contribution for c in components.values()), 1)
+    base = round(sum(c.contribution for c in components.values()), 1)
+    down = max(EVENTS_DOWN_MAX, sum(e.points for e in events if e.points < 0))
+    up = min(EVENTS_UP_MAX, sum(e.points for e in events if e.points > 0))
+    score = min(100.0, max(0.0, base + down + up))
+    caps = [e.cap for e in events if e.cap is not None]
+    score = round(min([score, *caps]), 1)
     band = model.bands.band(score)
     raw_mean = round(100 * sum(c.value for c in components.values()) / len(components), 1)
+    event_reasons = tuple(
+        Reason(component=f"event:{e.rule}", pull=e.points, text=e.text)
+        for e in sorted(events, key=lambda e: (e.cap is None, -abs(e.points)))
+    )
     return Health(
         score=score,
         band=band,
         components=MappingProxyType(components),
         missing=missing,
         ignored=ignored,
-        reasons=_reasons(components, band, model, max_reasons),
+        reasons=event_reasons + _reasons(components, band, model, max_reasons),
         raw_mean=raw_mean,
+        base_score=base,
+        events=events,
+        left_out=left,
+    )
+
+
+def unknown(
+    reason: str, *, left_out: Mapping[str, str] | None = None, component: str = "conversation"
+) -> Health:
+    """Band ``unknown``: too little evidence to score, and the reason why (never red).
+
+    >>> h = unknown("1 message from them, none from us (needs 2 and 1)")
+    >>> h.score, h.band.value, h.reasons[0].text[:48]
+    (None, 'unknown', 'Not enough conversation to score: 1 message from')
+    """
+    return Health(
+        score=None,
+        band=Band.UNKNOWN,
+        components={},
+        reasons=(
+            Reason(
+                component=component, pull=0.0, text=f"Not enough conversation to score: {reason}"
+            ),
+        ),
+        left_out=MappingProxyType(dict(left_out or {})),
     )
 
 
@@ -399,7 +492,12 @@ def with_trend(current: Health, previous: Health | None) -> Health:
 
 
 def band_changed(current: Health, previous: Health | None) -> tuple[Band, Band] | None:
-    """``(before, after)`` when the band moved, e.g. for an "account turned red" alert."""
+    """``(before, after)`` when the band moved, e.g. for an "account turned red" alert.
+
+    ``unknown`` is no band to move from or to: gaining or losing evidence is not news.
+    """
     if previous is None or previous.band is None or current.band is None:
+        return None
+    if Band.UNKNOWN in (previous.band, current.band):
         return None
     return None if previous.band is current.band else (previous.band, current.band)

@@ -19,6 +19,7 @@ The format (weights, bands, point tables, ranges, per-segment models) is documen
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -32,12 +33,14 @@ from tieline.graph.health import (
     Range,
     Step,
 )
+from tieline.graph.health_rules import EventRule, Minimums
 
 __all__ = ["config_from_mapping", "model_from_mapping"]
 
 _T = TypeVar("_T")
 
-_MODEL_KEYS = ("weights", "bands", "points", "ranges", "points_max")
+_MODEL_KEYS = ("weights", "bands", "points", "ranges", "points_max", "minimums", "events")
+_MINIMUMS = tuple(f.name for f in dataclasses.fields(Minimums))
 
 
 def model_from_mapping(
@@ -79,10 +82,26 @@ def model_from_mapping(
     points_max = base.points_max
     if "points_max" in data:
         points_max = _number(data["points_max"], f"{where}.points_max")
+    minimums = base.minimums
+    if "minimums" in data:
+        spec = _keys(data["minimums"], _MINIMUMS, f"{where}.minimums")
+        given = {k: _whole(v, f"{where}.minimums.{k}") for k, v in spec.items()}
+        minimums = _build(f"{where}.minimums", lambda: dataclasses.replace(base.minimums, **given))
+    events = dict(base.events)
+    if "events" in data:
+        rules = _keys(data["events"], tuple(base.events), f"{where}.events")
+        for name, spec in rules.items():
+            events[name] = _event_rule(spec, events[name], f"{where}.events.{name}")
     return _build(
         where,
         lambda: HealthModel(
-            weights=weights, bands=bands, points=points, ranges=ranges, points_max=points_max
+            weights=weights,
+            bands=bands,
+            points=points,
+            ranges=ranges,
+            points_max=points_max,
+            minimums=minimums,
+            events=events,
         ),
     )
 
@@ -133,6 +152,21 @@ def _number(value: Any, where: str, *, allow_inf: bool = False) -> float:
     if math.isnan(value) or (math.isinf(value) and not allow_inf):
         raise ValueError(f"{where} must be a finite number, got {value!r}")
     return float(value)
+
+
+def _whole(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where} must be a whole number, got {value!r}")
+    return value
+
+
+def _event_rule(spec: Any, base: EventRule, where: str) -> EventRule:
+    table = _keys(spec, ("points", "cap"), where)
+    points = _number(table.get("points", base.points), f"{where}.points")
+    cap = base.cap
+    if "cap" in table:  # cap = false removes the cap
+        cap = None if table["cap"] is False else _number(table["cap"], f"{where}.cap")
+    return _build(where, lambda: EventRule(points=points, cap=cap))
 
 
 def _point_table(rows: Any, where: str) -> PointTable:

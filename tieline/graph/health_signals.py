@@ -85,19 +85,21 @@ def open_items_component(
     overdue: int = 0,
     age_scale_days: float = 14.0,
     half_load: float = 3.0,
-) -> float:
-    """Open items owed by us as 0–1 (1 = none): ``1 / (1 + load / half_load)``.
+) -> float | None:
+    """How well we keep up with what we owe, as 0–1: ``1 / (1 + load / half_load)``.
 
-    Each item weighs ``1 + age / age_scale_days`` and each overdue one 1 more, so three
-    fresh items, or one four weeks old, give 0.5.
+    Owing nothing is neutral, not a strength: then there is nothing to measure and the
+    component is ``None`` (left out of the blend). Each item weighs
+    ``1 + age / age_scale_days`` and each overdue one 1 more, so three fresh items, or
+    one four weeks old, give 0.5; older and more items cost more.
 
     >>> open_items_component([]), open_items_component([0]), open_items_component([28])
-    (1.0, 0.75, 0.5)
+    (None, 0.75, 0.5)
     """
     if any(a < 0 for a in ages_days) or overdue < 0:
         raise ValueError("ages and the overdue count cannot be negative")
     load = sum(1 + a / age_scale_days for a in ages_days) + overdue
-    return 1 / (1 + load / half_load)
+    return None if load == 0 else 1 / (1 + load / half_load)
 
 
 def responsiveness_component(

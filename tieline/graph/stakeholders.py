@@ -12,7 +12,7 @@ person are from our company's point of view: ``inbound`` counts an external pers
 messages that reached at least one of our people, ``outbound`` counts our messages that
 named them (To or Cc), each message once however many people it names.
 
-Node attributes: ``name, internal, account, title, executive, departed, departed_at,
+Node attributes: ``name, email, internal, account, title, executive, departed, departed_at,
 departure_evidence, role_override, automated, first_seen, last_seen, sent, received,
 cc_received, inbound, outbound, in_times, out_times`` (sorted epoch seconds),
 ``channels``, ``inbound_email/_slack/_ticket``, ``examples_in/_out`` (latest message
@@ -57,6 +57,7 @@ __all__ = [
     "channels_of",
     "count_in",
     "graph_as_of",
+    "person_label",
     "stakeholder_graph",
 ]
 
@@ -80,6 +81,12 @@ def channels_of(mask: int) -> tuple[str, ...]:
 def count_in(times: Sequence[float], start: float, end: float) -> int:
     """How many sorted epoch ``times`` fall in ``(start, end]``."""
     return bisect_right(times, end) - bisect_right(times, start)
+
+
+def person_label(G: nx.DiGraph, p: int) -> str:
+    """How evidence names a person: the display name, else the address, never an id."""
+    d = G.nodes[p]
+    return str(d.get("name") or d.get("email") or "someone without a name or address")
 
 
 def graph_as_of(G: nx.DiGraph, as_of: datetime | None) -> float:
@@ -313,6 +320,7 @@ def _node_rows(
         departed_at = p.departed_at if p.departed_at and p.departed_at <= as_of else None
         n.update(
             name=p.name,
+            email=p.email,
             internal=p.internal,
             account=p.account,
             title=p.title,

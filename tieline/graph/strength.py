@@ -27,6 +27,15 @@ their weight is spread over the others in proportion and they are listed in
 ``missing``. ``score`` maps ``value`` through :data:`CUT_POINTS`: below 0.2 → 1,
 below 0.4 → 2, below 0.6 → 3, below 0.8 → 4, else 5.
 
+Three limits then apply to a person (not to a pair's own score, which keeps its
+components, but a pair with a departed or Cc-only person is capped the same way):
+
+- **silence decays**: ``value × 0.5 ** (max(0, days since they last wrote − 30) / 60)``
+  — a month of quiet is normal, three months halve the value;
+- **departed**: from the departure date on, at most 2 (``value`` < 0.4);
+- **never wrote**: someone who never wrote to us (only ever addressed or copied, as
+  on a mass mailing) stays at 1 — there is no relationship yet.
+
 >>> from datetime import UTC, datetime, timedelta
 >>> from tieline.domain import Channel, Interaction, Stakeholder
 >>> from tieline.graph.stakeholders import stakeholder_graph
@@ -75,6 +84,10 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 CUT_POINTS = (0.2, 0.4, 0.6, 0.8)
 WINDOW_DAYS = 90
 RECENCY_HALF_LIFE_DAYS = 14
+SILENCE_GRACE_DAYS = 30
+SILENCE_HALF_LIFE_DAYS = 60
+DEPARTED_MAX = 2
+_BELOW = {1: 0.1999, 2: 0.3999}  # the highest value that still maps to that score
 _BITS = {"email": 1, "slack": 2, "ticket": 4}
 
 
@@ -122,6 +135,8 @@ def _strength(
     items_known: bool,
     weights: Mapping[str, float],
     examples: tuple[int, ...],
+    departed_at: datetime | None = None,
+    silent_only: bool = False,
 ) -> Strength:
     """Components, score and evidence from the raw aggregates of a person or pair."""
     start = T - WINDOW_DAYS * DAY
@@ -163,6 +178,20 @@ def _strength(
     total = sum(weights[k] for k in components)
     used = {k: weights[k] / total for k in components} if total else {}
     value = sum(used[k] * components[k] for k in used)
+    limits: list[str] = []
+    silent = None if last_in is None else (T - last_in) / DAY
+    factor = 1.0
+    if silent is not None and silent > SILENCE_GRACE_DAYS:
+        factor = 0.5 ** ((silent - SILENCE_GRACE_DAYS) / SILENCE_HALF_LIFE_DAYS)
+        value *= factor
+        if factor < 0.95:
+            limits.append(f"silent for {silent:.0f} days: strength decays (× {factor:.2f})")
+    if departed_at is not None and value > _BELOW[DEPARTED_MAX]:
+        value = _BELOW[DEPARTED_MAX]
+        limits.append(f"departed on {departed_at:%Y-%m-%d}: at most {DEPARTED_MAX}")
+    if silent_only and value > _BELOW[1]:
+        value = _BELOW[1]
+        limits.append("never wrote to us: 1")
     evidence: dict[str, Any] = {
         "messages_in": len(in_times),
         "messages_out": len(out_times),
@@ -180,6 +209,10 @@ def _strength(
         "overdue_owed_by_us": overdue,
         "open_owed_by_them": sum(d.get("open_owed_by_them", 0) for d in data),
         "example_message_ids": examples,
+        "days_silent": silent,
+        "silence_factor": round(factor, 4),
+        "departed_at": departed_at,
+        "never_wrote": silent_only,
     }
     return Strength(
         score=score_of(value),
@@ -188,7 +221,7 @@ def _strength(
         weights=used,
         missing=tuple(k for k in weights if k not in components),
         evidence=evidence,
-        reasons=_reasons(components, evidence, T),
+        reasons=(*limits, *_reasons(components, evidence, T)),
     )
 
 
@@ -234,6 +267,10 @@ def _externals(G: nx.DiGraph, accounts: Iterable[str] | None) -> list[int]:
     return sorted(p for a in accounts if a in index for p in index[a]["people"] if p in G)
 
 
+def _never_wrote(d: Mapping[str, Any]) -> bool:
+    return bool(d["sent"] == 0)
+
+
 def person_strength(
     G: nx.DiGraph,
     *,
@@ -259,6 +296,8 @@ def person_strength(
             items_known=known,
             weights=w,
             examples=d["examples_in"] + d["examples_out"],
+            departed_at=d["departed_at"],
+            silent_only=_never_wrote(d),
         )
     return out
 
@@ -296,5 +335,7 @@ def pair_strength(
                 items_known=known,
                 weights=w,
                 examples=tuple(e["last_message"] for e in (e_in, e_out) if "last_message" in e),
+                departed_at=G.nodes[p]["departed_at"],
+                silent_only=_never_wrote(G.nodes[p]),
             )
     return out

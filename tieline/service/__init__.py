@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ __all__ = [
     "score",
     "snapshot",
     "take_snapshot",
+    "default_as_of",
     "compute_kpis",
     "domain_policy",
     "import_metrics",
@@ -471,11 +472,15 @@ ACCOUNT_KPIS = ("mrr", "arr", "nrr", "grr", "gross_mrr_churn", "nps", "csat")
 
 
 def list_accounts(
-    *, session: Session, settings: Settings, kpi_period: str | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    kpi_period: str | None = None,
+    as_of: datetime | None = None,
 ) -> list[domain.Account]:
-    """Accounts with activity counts and, where data exists, their headline KPIs."""
+    """Accounts with activity counts (up to ``as_of``) and, where data exists, their KPIs."""
     ws = repo.get_workspace_id(session, settings.workspace)
-    accounts = queries.list_accounts(session, workspace_id=ws)
+    accounts = queries.list_accounts(session, workspace_id=ws, as_of=as_of)
     if not kpi_inputs.has_kpi_data(session, workspace_id=ws):
         return accounts
     period = kpi_period or last_complete_month()
@@ -506,10 +511,33 @@ def accounts_with_health(
     """
     day = (as_of or datetime.now(UTC)).date()
     accounts = list_accounts(
-        session=session, settings=settings, kpi_period=kpi_period or last_complete_month(day)
+        session=session,
+        settings=settings,
+        kpi_period=kpi_period or last_complete_month(day),
+        as_of=as_of,
     )
     kpis = _health_extras(session, settings, accounts, day)
     return accounts, assess(session=session, settings=settings, as_of=as_of, kpis=kpis)
+
+
+HISTORICAL = timedelta(days=30)
+
+
+def default_as_of(
+    *, session: Session, settings: Settings, now: datetime | None = None
+) -> tuple[datetime, str | None]:
+    """The date to score at when none is given: now, or the newest message's day when the
+    data is historical (its newest message over 30 days old), with a note saying so."""
+    now = now or datetime.now(UTC)
+    ws = repo.get_workspace_id(session, settings.workspace)
+    newest = facts.newest_message_at(session, workspace_id=ws)
+    if newest is None or now - newest <= HISTORICAL:
+        return now, None
+    day = newest.date()
+    return end_of(day), (
+        f"the newest message is from {day.isoformat()}: historical data, scored as of that "
+        "day (give --as-of to choose another)"
+    )
 
 
 def take_snapshot(

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from tieline.config import Settings
 from tieline.errors import NotFound, TielineError
-from tieline.service import list_accounts, take_snapshot
-from tieline.service.relationships import Assessment, assess, end_of
+from tieline.service import accounts_with_health, list_accounts
+from tieline.service.relationships import Assessment, _jsonable, assess, end_of
 from tieline.store import digest_queries as dq
 from tieline.store import facts
 from tieline.store import repository as repo
@@ -101,7 +101,7 @@ def _rows(assessed: Assessment) -> dict[int, dict[str, Any]]:
             "band": health.band.value if health.band else None,
             "relationship": obj["relationship"]["score"],
             "flags": sorted(k for k, v in obj["flags"].items() if v["raised"]),
-            "payload": obj,
+            "payload": _jsonable(obj),
         }
     return rows
 
@@ -109,16 +109,17 @@ def _rows(assessed: Assessment) -> dict[int, dict[str, Any]]:
 def _state(
     session: Session, settings: Settings, ws: int, day: date, now: datetime
 ) -> dict[int, dict[str, Any]]:
-    """Per account at the end of ``day``: the stored snapshot, taken when missing.
+    """Per account at the end of ``day``: the stored snapshot, else assessed live.
 
-    A week that has not ended yet is assessed as of now and not stored.
+    Reading never writes: a day without a snapshot is assessed as ``take_snapshot``
+    would (the same KPI inputs) and not stored, so a digest changes nothing the API or
+    the web page shows. A week that has not ended yet is assessed as of now.
     """
     if end_of(day) > now:
         return _rows(assess(session=session, settings=settings, as_of=now))
     stored = facts.snapshots(session, workspace_id=ws, on=day)
     if not stored:
-        take_snapshot(session=session, settings=settings, as_of=end_of(day))
-        stored = facts.snapshots(session, workspace_id=ws, on=day)
+        return _rows(accounts_with_health(session=session, settings=settings, as_of=end_of(day))[1])
     keys = ("score", "band", "relationship", "flags", "payload")
     return {a: {k: getattr(s, k) for k in keys} for a, s in stored.items()}
 

@@ -67,11 +67,20 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def accounts_overview(*, session: Session, settings: Settings) -> dict[str, Any]:
-    """Every account with its latest snapshot: health score, band, trend, relationship, flags."""
+def accounts_overview(
+    *, session: Session, settings: Settings, as_of: date | None = None
+) -> dict[str, Any]:
+    """Every account with its latest snapshot (on or before ``as_of``): health score, band,
+    trend, relationship, flags; the activity counts stop at the day shown."""
     ws = repo.get_workspace_id(session, settings.workspace)
-    accounts = service.list_accounts(session=session, settings=settings)
-    latest = facts.snapshots(session, workspace_id=ws, before=date.max)
+    latest = facts.snapshots(
+        session, workspace_id=ws, before=as_of + timedelta(days=1) if as_of else date.max
+    )
+    days = [s.on for s in latest.values()]
+    shown = max(days) if days else as_of
+    accounts = service.list_accounts(
+        session=session, settings=settings, as_of=end_of(shown) if shown else None
+    )
     rows = []
     for a in accounts:
         snap = latest.get(a.id)
@@ -94,8 +103,7 @@ def accounts_overview(*, session: Session, settings: Settings) -> dict[str, Any]
                 "flags": [f for f in snap.flags if f in FLAGS] if snap is not None else [],
             }
         )
-    days = [s.on for s in latest.values()]
-    return {"as_of": _iso(max(days)) if days else None, "accounts": rows}
+    return {"as_of": _iso(shown), "requested": _iso(as_of), "accounts": rows}
 
 
 def _kpis(session: Session, settings: Settings, day: date) -> dict[str, dict[str, float | None]]:

@@ -11,29 +11,21 @@ and scores just their people and messages.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tieline import domain
 from tieline.config import Settings
-from tieline.graph.accounts import AccountRelationship, Flag, account_relationships
-from tieline.graph.health import Health, HealthConfig, blend
+from tieline.graph.account_health import WINDOW, score_accounts
+from tieline.graph.accounts import Flag
+from tieline.graph.health import Health, HealthConfig
 from tieline.graph.health_config import config_from_mapping
-from tieline.graph.health_signals import (
-    decayed_mean,
-    engagement,
-    open_items_component,
-    responsiveness_component,
-    sentiment_component,
-)
-from tieline.graph.roles import infer_roles
-from tieline.graph.stakeholders import stakeholder_graph
-from tieline.graph.strength import Strength, pair_strength, person_strength
+from tieline.graph.stakeholders import person_label
+from tieline.graph.strength import Strength, pair_strength
 from tieline.nlp.titles import executive_title
 from tieline.store import facts
 from tieline.store import repository as repo
@@ -41,10 +33,7 @@ from tieline.store import views as store_views
 
 __all__ = ["Assessment", "assess", "end_of", "health_config", "snapshot"]
 
-DAY = timedelta(days=1)
-RECENT = 30 * DAY  # engagement: inbound of the last 30 days ...
-BASELINE = 180 * DAY  # ... against the account's own 30-day average over the 180 before
-WINDOW = 90 * DAY  # open items, responsiveness and churn-risk language look back this far
+HEALTH_EVENTS = ("churn_risk", "expansion", "escalation")
 DEPARTURE_CONFIDENCE = 0.6
 BOUNCE_DEPARTURE_CONFIDENCE = 0.9  # a permanent "user unknown" bounce: the mailbox is gone
 
@@ -98,6 +87,7 @@ def _stakeholders(
             departure_evidence=departed[r.id][1] if r.id in departed else "",
             role_override=override.get(r.id),
             automated=r.automated,
+            email=r.emails[0] if r.emails else "",
         )
         for r in rows
     ]
@@ -139,51 +129,22 @@ def _hours(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
-def _health_inputs(
-    rel: AccountRelationship,
-    *,
-    inbound: list[domain.Interaction],
-    outbound: list[domain.Interaction],
-    owed: list[domain.ItemFact],
-    as_of: datetime,
-    segment_recent: float | None,
-    kpis: Mapping[str, float | None],
-) -> tuple[dict[str, float | None], dict[str, str]]:
-    scores = [(m.sent_at, m.sentiment) for m in inbound if m.sentiment is not None]
-    mean = decayed_mean(scores, as_of=as_of)
-    recent = sum(1 for m in inbound if as_of - m.sent_at <= RECENT)
-    before = [m for m in inbound if RECENT < as_of - m.sent_at <= RECENT + BASELINE]
-    baseline = len(before) / (BASELINE / RECENT) if before else 0.0
-    open_now = [
-        i
-        for i in owed
-        if (i.resolved_at is None or i.resolved_at > as_of) and as_of - i.asked_at <= WINDOW
+def _event_facts(session: Session, ws: int, as_of: datetime) -> list[domain.EventFact]:
+    """The lifecycle events health reads (churn, expansion, escalation) up to ``as_of``."""
+    return [
+        domain.EventFact(
+            kind=kind,
+            at=at,
+            message_id=message,
+            author=author,
+            person=person,
+            evidence=evidence,
+            confidence=confidence,
+        )  # fmt: skip
+        for person, author, kind, evidence, at, confidence, message in facts.events(
+            session, workspace_id=ws, kinds=HEALTH_EVENTS, until=as_of
+        )
     ]
-    ages = [(as_of - i.asked_at).total_seconds() / 86400 for i in open_now]
-    overdue = sum(1 for i in open_now if i.due is not None and i.due < as_of)
-    ours = [m.reply_seconds for m in inbound if m.reply_seconds is not None]
-    theirs = [m.reply_seconds for m in outbound if m.reply_seconds is not None]
-    ours_median, theirs_median = _median(ours), _median(theirs)
-    inputs: dict[str, float | None] = {
-        "sentiment": sentiment_component(mean),
-        "engagement": engagement(recent, baseline, segment_recent),
-        "open_items": open_items_component(ages, overdue=overdue),
-        "responsiveness": responsiveness_component(ours_median, theirs_median),
-        "relationship": rel.value,
-        **{k: v for k, v in kpis.items() if v is not None},
-    }
-    notes = {
-        "sentiment": f"{len(scores)} scored customer messages, decayed mean "
-        + ("—" if mean is None else f"{mean:+.2f}"),
-        "engagement": f"{recent} inbound in the last 30 days vs {baseline:.1f} usual",
-        "open_items": f"{len(open_now)} open owed by us"
-        + (f", oldest {max(ages):.0f} days" if ages else "")
-        + (f", {overdue} overdue" if overdue else ""),
-        "responsiveness": f"we answer in {_hours(ours_median)} (median), "
-        f"they answer in {_hours(theirs_median)}",
-        "relationship": f"{rel.score}/5, {rel.breadth} people at 3 or more",
-    }
-    return inputs, notes
 
 
 def assess(
@@ -198,8 +159,8 @@ def assess(
 ) -> Assessment:
     """Score people and accounts as of ``as_of`` (default: now); some accounts only.
 
-    With ``pairs``, each external person also gets ``relationships``: the strength of
-    each (our person, them) pair, strongest first.
+    Nothing after ``as_of`` counts. With ``pairs``, each external person also gets
+    ``relationships``: the strength of each (our person, them) pair, strongest first.
     """
     as_of = as_of or datetime.now(UTC)
     ws = repo.get_workspace_id(session, settings.workspace)
@@ -211,47 +172,8 @@ def assess(
         session, workspace_id=ws, until=as_of, account_ids=account_ids
     )
     item_facts = facts.items(session, workspace_id=ws, until=as_of, account_ids=account_ids)
-    G = stakeholder_graph(people, interactions, item_facts, as_of=as_of)
     names = facts.account_names(session, workspace_id=ws)
     wanted = sorted(names[a] for a in account_ids) if account_ids is not None else None
-    strengths = person_strength(G, as_of=as_of, accounts=wanted)
-    roles = infer_roles(G, as_of=as_of, accounts=wanted)
-    relationships = account_relationships(G, strengths, as_of=as_of, accounts=wanted)
-
-    by_id = {p.id: p for p in people}
-    account_of = {p.id: p.account for p in people if not p.internal}
-    inbound: dict[str, list[domain.Interaction]] = defaultdict(list)
-    outbound: dict[str, list[domain.Interaction]] = defaultdict(list)
-    message_account: dict[int, str] = {}
-    for m in interactions:
-        if m.automated:
-            continue
-        author = by_id.get(m.author)
-        if author is None or author.automated:
-            continue
-        if not author.internal and author.account:
-            inbound[author.account].append(m)
-            message_account[m.message_id] = author.account
-        else:
-            for acc in {account_of.get(p) for p in (*m.to, *m.cc)} - {None}:
-                assert acc is not None
-                outbound[acc].append(m)
-                message_account.setdefault(m.message_id, acc)
-    owed: dict[str, list[domain.ItemFact]] = defaultdict(list)
-    for it in item_facts:
-        acc = message_account.get(it.message_id)
-        if acc is not None and it.owed_by is domain.Side.US:
-            owed[acc].append(it)
-    churn: dict[str, list[str]] = defaultdict(list)
-    for person, author_id, _, evidence, at, _, _ in facts.events(
-        session, workspace_id=ws, kinds=("churn_risk",), until=as_of
-    ):
-        acc = account_of.get(person if person is not None else author_id)
-        if acc is not None and as_of - at <= WINDOW:
-            churn[acc].append(evidence[:300])
-
-    recents = [sum(1 for m in inbound[a] if as_of - m.sent_at <= RECENT) for a in relationships]
-    segment_recent = statistics.median(recents) if recents else None
     # The workspace's override set through the API applies over the [health] file.
     override = store_views.load_health_config(session, workspace_id=ws)
     config = health_config(
@@ -259,36 +181,47 @@ def assess(
         if override
         else settings
     )
-    segments = {a.name: a.segment for a in settings.accounts if a.segment}
+    scored = score_accounts(
+        people,
+        interactions,
+        item_facts,
+        _event_facts(session, ws, as_of),
+        as_of=as_of,
+        config=config,
+        segments={a.name: a.segment for a in settings.accounts if a.segment},
+        kpis=kpis,
+        accounts=wanted,
+    )
+    G, strengths, roles = scored.graph, scored.strengths, scored.roles
+    by_id = {p.id: p for p in people}
     previous: dict[int, float | None] = {}
     if trend:
         previous = facts.previous_scores(
             session, workspace_id=ws, before=as_of.date(), account_ids=account_ids
         )
     result = Assessment(as_of=as_of, account_ids={v: k for k, v in names.items()})
-    for name, rel in relationships.items():
-        inputs, notes = _health_inputs(
-            rel,
-            inbound=inbound[name],
-            outbound=outbound[name],
-            owed=owed[name],
-            as_of=as_of,
-            segment_recent=segment_recent or None,
-            kpis=(kpis or {}).get(name, {}),
-        )
-        health = blend(inputs, config.for_segment(segments.get(name)), notes=notes)
+    for name, rel in scored.relationships.items():
+        health = scored.health[name]
         before = previous.get(result.account_ids.get(name, -1))
         if before is not None and health.score is not None:
             health = replace(health, trend=round(health.score - before, 1))
         result.health[name] = health
+        talk = scored.conversations[name]
+        churn = [e for e in talk.events if e.kind == "churn_risk" and as_of - e.at <= WINDOW]
+        by_message = {m.message_id: m for m in talk.inbound}
         flags = {
             "single_threaded": _flag_json(rel.single_threaded),
             "gone_dark": _flag_json(rel.gone_dark),
             "departed_champion": _flag_json(rel.departed_champion),
             "churn_risk": {
-                "raised": bool(churn[name]),
-                "reason": "churn-risk language in the last 90 days" if churn[name] else "",
-                "evidence": {"quotes": churn[name][-3:]},
+                "raised": bool(churn),
+                "reason": "churn-risk language in the last 90 days" if churn else "",
+                "evidence": {
+                    "quotes": [e.evidence[:300] for e in churn[-3:]],
+                    "messages": [
+                        _message_json(G, by_message.get(e.message_id), e) for e in churn[-3:]
+                    ],
+                },
             },
             "ghosts": _flag_json(rel.ghosts),
         }
@@ -303,6 +236,7 @@ def assess(
                 "breadth": rel.breadth,
                 "executive_covered": rel.executive_covered,
                 "champion": rel.champion,
+                "champion_name": person_label(G, rel.champion) if rel.champion else None,
                 "evidence": dict(rel.evidence),
             },
             "flags": flags,
@@ -331,6 +265,15 @@ def assess(
             result.people[pid] = {"relationship": None, "role": "user", "departed": None,
                                   "departure_evidence": None, "engaged": False}  # fmt: skip
     return result
+
+
+def _message_json(G: Any, m: domain.Interaction | None, e: domain.EventFact) -> dict[str, Any]:
+    return {
+        "message_id": e.message_id,
+        "at": e.at,
+        "from": person_label(G, e.author) if e.author in G else None,
+        "subject": m.subject if m is not None else None,
+    }
 
 
 def snapshot(

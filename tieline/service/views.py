@@ -8,6 +8,7 @@ workspace: an id of another workspace is reported as not found, never shown.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -23,7 +24,7 @@ from tieline.config import Settings
 from tieline.errors import NotFound, TielineError
 from tieline.graph.health_config import config_from_mapping
 from tieline.service.relationships import assess, end_of
-from tieline.store import kpi_inputs, views
+from tieline.store import kpi_inputs, queries, views
 from tieline.store import repository as repo
 
 __all__ = [
@@ -316,6 +317,17 @@ def account_detail(
     )  # fmt: skip
     live = result.accounts.get(name)
     body = {**live, "kpis": kpis} if live is not None else {}
+    # The activity as of that day too: nothing sent later counts (issue 13).
+    then = next(
+        (a for a in queries.list_accounts(session, workspace_id=ws, as_of=end_of(as_of))
+         if a.id == account_id),
+        None,
+    )  # fmt: skip
+    if then is not None:
+        overview = dataclasses.replace(
+            overview, people=then.people, messages=then.messages, threads=then.threads,
+            last_message_at=then.last_message_at,
+        )  # fmt: skip
     return _detail(account_id, overview, body, source="live", as_of=as_of)
 
 

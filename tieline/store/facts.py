@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Integer, delete, func, insert, literal, or_, select, union
@@ -34,11 +34,13 @@ from tieline.store.models import (
 
 __all__ = [
     "PersonRow",
+    "account_messages_until",
     "account_names",
     "accounts_touched_since",
     "events",
     "interactions",
     "items",
+    "newest_message_at",
     "people",
     "previous_scores",
     "save_snapshots",
@@ -174,6 +176,7 @@ def interactions(
             Message.author_id,
             Message.thread_id,
             Message.automated_kind,
+            Message.subject,
             sentiment.c.value,
             reply.c.value,
             reply.c.details,
@@ -207,7 +210,7 @@ def interactions(
         )
         author_of.update((message_id, author_id) for message_id, author_id in found)
     out = []
-    for mid, kind, at, author, thread, automated, score, seconds, details in rows:
+    for mid, kind, at, author, thread, automated, subject, score, seconds, details in rows:
         answer = (details or {}).get("answered_by") if details is not None else None
         answered_by = author_of.get(answer) if answer is not None else None
         out.append(
@@ -224,6 +227,7 @@ def interactions(
                 answered=None if details is None else answered_by is not None,
                 answered_by=answered_by,
                 automated=automated is not None,
+                subject=subject or "",
             )
         )
     return out
@@ -359,3 +363,54 @@ def snapshots(
             & (latest.c.on == AccountSnapshot.on),
         )
     return {s.account_id: s for s in session.scalars(query)}
+
+
+def newest_message_at(session: Session, *, workspace_id: int) -> datetime | None:
+    """When the workspace's newest message was sent (``None`` without messages)."""
+    at = session.scalar(
+        select(func.max(Message.sent_at)).where(Message.workspace_id == workspace_id)
+    )
+    if at is not None and at.tzinfo is None:  # an aggregate bypasses the column type
+        at = at.replace(tzinfo=UTC)
+    return at
+
+
+def account_messages_until(
+    session: Session, *, workspace_id: int, until: datetime
+) -> dict[int, tuple[int, datetime | None]]:
+    """Per account id: how many messages its people wrote or received up to ``until``, and
+    the latest one's date; counted row by row, apart from the account listing's query."""
+    people: dict[int, int] = {
+        pid: account
+        for pid, account in session.execute(
+            select(Person.id, Person.account_id).where(
+                Person.workspace_id == workspace_id, Person.account_id.is_not(None)
+            )
+        )
+        if account is not None
+    }
+    sent = dict(
+        session.execute(
+            select(Message.id, Message.sent_at).where(
+                Message.workspace_id == workspace_id, Message.sent_at <= until
+            )
+        ).all()
+    )
+    seen: dict[int, set[int]] = defaultdict(set)
+    for mid, author in session.execute(
+        select(Message.id, Message.author_id).where(Message.workspace_id == workspace_id)
+    ):
+        if mid in sent and author in people:
+            seen[people[author]].add(mid)
+    for mid, pid in session.execute(
+        select(MessageRecipient.message_id, MessageRecipient.person_id).where(
+            MessageRecipient.workspace_id == workspace_id
+        )
+    ):
+        if mid in sent and pid in people:
+            seen[people[pid]].add(mid)
+    out: dict[int, tuple[int, datetime | None]] = {}
+    for account, ids in seen.items():
+        last = max(sent[m] for m in ids)
+        out[account] = (len(ids), last if last.tzinfo else last.replace(tzinfo=UTC))
+    return out

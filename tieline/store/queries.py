@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, union
@@ -108,8 +108,14 @@ def _account_domains(session: Session, workspace_id: int) -> dict[int, list[str]
     return domains
 
 
-def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account]:
-    """Every account with its domains, people, and the messages/threads it takes part in."""
+def list_accounts(
+    session: Session, *, workspace_id: int, as_of: datetime | None = None
+) -> list[domain.Account]:
+    """Every account with its domains, people, and the messages/threads it takes part in.
+
+    With ``as_of`` nothing later counts: messages, threads and the last message are those
+    sent by then, and people are those who took part in them.
+    """
     mp = _message_people(workspace_id).subquery()
     activity = (
         select(
@@ -117,20 +123,26 @@ def list_accounts(session: Session, *, workspace_id: int) -> list[domain.Account
             func.count(func.distinct(Message.id)).label("messages"),
             func.count(func.distinct(Message.thread_id)).label("threads"),
             func.max(Message.sent_at).label("last_at"),
+            func.count(func.distinct(Person.id)).label("people"),
         )
         .join(mp, mp.c[1] == Person.id)
         .join(Message, Message.id == mp.c[0])
         .where(Person.account_id.is_not(None), Person.workspace_id == workspace_id)
         .group_by(Person.account_id)
     )
+    if as_of is not None:
+        activity = activity.where(Message.sent_at <= as_of)
     act = {r.account_id: r for r in session.execute(activity)}
-    people = dict(
-        session.execute(
-            select(Person.account_id, func.count())
-            .where(Person.workspace_id == workspace_id, Person.account_id.is_not(None))
-            .group_by(Person.account_id)
-        ).all()
-    )
+    if as_of is not None:
+        people = {k: r.people for k, r in act.items()}
+    else:
+        people = dict(
+            session.execute(
+                select(Person.account_id, func.count())
+                .where(Person.workspace_id == workspace_id, Person.account_id.is_not(None))
+                .group_by(Person.account_id)
+            ).all()
+        )
     domains = _account_domains(session, workspace_id)
     out = []
     for account in session.scalars(

@@ -65,6 +65,9 @@
   }
 
   function bandBadge(health) {
+    if (health && health.band === "unknown") {
+      return '<span class="band none" title="too little two-way conversation to score">unknown</span>';
+    }
     if (!health || health.score === null || health.score === undefined) {
       return '<span class="band none">no score</span>';
     }
@@ -117,7 +120,7 @@
     const body = rows
       .map(
         (a) => `<tr data-id="${a.id}" class="band-${esc(a.health.band || "none")}">
-          <td><a href="/accounts/${a.id}">${esc(a.name)}</a>
+          <td><a href="/accounts/${a.id}${data.requested ? "?as_of=" + encodeURIComponent(data.requested) : ""}">${esc(a.name)}</a>
             <div class="muted small">${esc(a.domains.join(", "))}</div></td>
           <td>${bandBadge(a.health)}</td>
           <td>${trendText(a.health.trend)}</td>
@@ -131,7 +134,7 @@
       .join("");
     $("#main").innerHTML = `
       <h1>Accounts</h1>
-      <p class="muted">Health as of the latest snapshot (${esc(data.as_of || "none yet")}).
+      <p class="muted">Health as of <strong>${esc(data.as_of || "no snapshot yet")}</strong>${data.requested ? " (asked for " + esc(data.requested) + ")" : ""}; counts up to that day.
         Click a column to sort, an account to open its stakeholder map.</p>
       <table id="accounts" class="accounts"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
     document.querySelectorAll("#accounts th").forEach((th) => {
@@ -148,7 +151,8 @@
 
   async function accountsPage() {
     status("Loading accounts…");
-    const data = await api("/web/accounts.json", accountsPage);
+    const asOf = new URL(window.location.href).searchParams.get("as_of");
+    const data = await api(`/web/accounts.json${asOf ? "?as_of=" + encodeURIComponent(asOf) : ""}`, accountsPage);
     if (!data) return;
     status("");
     renderAccounts(data, { key: "health", dir: 1 }); // weakest first: that is where work is
