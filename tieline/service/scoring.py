@@ -25,7 +25,7 @@ from tieline.errors import ConfigError
 from tieline.nlp import authorship, lifecycle, open_items, responsiveness
 from tieline.nlp.open_items_model import ItemDetector
 from tieline.nlp.sentences import SentenceSplitter
-from tieline.nlp.sentiment import SentenceModel, score_texts
+from tieline.nlp.sentiment import Band, SentenceModel, load_band, score_texts
 from tieline.store import repository as repo
 from tieline.store import signals
 
@@ -52,6 +52,7 @@ class Models:
     sentiment: SentenceModel
     split: SentenceSplitter
     items: ItemDetector | None = None  # None: the packaged open-items detector
+    band: Band | None = None  # the neutral band for message labels; None: most probable class
 
 
 def build_models(nlp: NlpSettings) -> Models:
@@ -59,6 +60,7 @@ def build_models(nlp: NlpSettings) -> Models:
     from tieline.nlp.sentiment import TransformerModel, VaderModel
 
     model: SentenceModel
+    band: Band | None = None
     if nlp.sentiment_backend == "vader":
         model = VaderModel()
     else:
@@ -77,9 +79,11 @@ def build_models(nlp: NlpSettings) -> Models:
             threads=nlp.threads,
             batch_size=nlp.batch_size,
         )
+        # The band calibrated for this adapter on business text (eval/domain.py --calibrate).
+        band = load_band(adapter / "calibration.json") if adapter is not None else None
     split = SentenceSplitter()
     split("Load the pipeline now. Not on the first batch.")
-    return Models(sentiment=model, split=split)
+    return Models(sentiment=model, split=split, band=band)
 
 
 def business_hours(settings: Settings) -> responsiveness.BusinessHours:
@@ -139,7 +143,10 @@ def _message_signals(
     scored = [m for m in human if cuts[m.id] or not m.body.strip()]
     by_text = {own[m.id]: cuts[m.id] for m in scored}
     sentiments = score_texts(
-        [own[m.id] for m in scored], model=models.sentiment, split=by_text.__getitem__
+        [own[m.id] for m in scored],
+        model=models.sentiment,
+        split=by_text.__getitem__,
+        band=models.band,
     )
     by_id = dict(zip((m.id for m in scored), sentiments, strict=True))
     out = []
