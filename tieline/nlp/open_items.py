@@ -116,6 +116,25 @@ _NOT_YET = re.compile(
     re.I,
 )
 _SOLVED = frozenset({"solved", "closed", "resolved"})
+# Explicit asks and promises at the start of a sentence count whatever the model says:
+# the task model, trained on long email sentences, under-scores short ones ("Please,
+# install it.", "I will handle it.").
+_PLAIN_ASK = re.compile(
+    r"^(?:please|pls|kindly)\W+(?!see\b|note\b|find\b|be (?:advised|aware)\b|disregard\b|"
+    r"ignore\b|accept\b|forgive\b|excuse\b|enjoy\b|do not hesitate\b|don't hesitate\b)"
+    r"[a-z]+",
+    re.I,
+)
+_PLAIN_PROMISE = re.compile(
+    r"^(?:(?:ok|okay|sure|yes|sounds good)\W+)?(?:i|we)\s*(?:'ll|will|shall|am going to|"
+    r"'m going to)\s+(?!be\b|need\b|have to\b|not\b|never\b|keep you posted\b|let you know "
+    r"if\b)(?:handle|take|send|check|look|fix|do|review|follow|get|call|update|prepare|draft|"
+    r"share|forward|schedule|set up|compile|test|try|investigate|work|reply|confirm|ask)\b",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^(?!(?:please|pls|kindly)\b)(?:(?:hi|hello|hey|dear)\s+)?[\w.-]+,\s+(?=[a-z])", re.I
+)
 # Courtesy offers that close a message: nobody owes anything because of them.
 _SIGN_OFF = re.compile(
     r"^\W*(?:(?:and|also|so|again|as always|of course)\W+)?(?:please\s+)?"
@@ -175,7 +194,9 @@ def assign_kind(sentence: str, *, score: float, threshold: float) -> ItemKind | 
         return None  # "Attached is ..." delivers; it owes nothing
     if _SIGN_OFF.match(text):
         return None  # "Let me know if you have any questions": a courtesy, not an item
-    positive = score >= threshold
+    raw = _GREETING.sub("", sentence.strip().lstrip(">| "))
+    plain = any(rx.match(t) for rx in (_PLAIN_ASK, _PLAIN_PROMISE) for t in (text, raw))
+    positive = score >= threshold or plain
     ends_question = text.rstrip().rstrip("\"')").endswith("?")
     if _YOU_REQUEST.match(text) or _REQUEST_OPENING.match(text) or _WE_GET.match(text):
         return ItemKind.REQUEST if positive or ends_question else None
