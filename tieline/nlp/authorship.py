@@ -67,7 +67,16 @@ _NEWS = re.compile(
     re.MULTILINE,
 )
 _NAVIGATION_TOKEN = re.compile(r"\[IMAGE\]|\[LINK\]|\$LINK\b", re.IGNORECASE)
-_PIPES = re.compile(r"(?:[^|\n]{1,30}\|){3,}")
+# Cheap substring checks first: most business mail has none of these words, and the
+# full patterns (long alternations, case-insensitive) are the costly part.
+_NEWS_HINTS = ("copyright", "(c)", "\u00a9", "rights reserved", "press", "reuters", "dow jones",
+               "newswire", "bloomberg", "writer", "news", "knight ridder", "staff", "special to",
+               "click here", "read more", "printer", "e-mail this", "email this", "(ap)", "(upi)",
+               "by ", "--", "published")  # fmt: skip
+_DISCLAIMER_HINTS = ("confidential", "privileged", "intended", "recipient", "in error",
+                     "prohibited", "expressed", "environment")  # fmt: skip
+_NEWSLETTER_HINTS = ("subscri", "removed from", "receiv", "browser", "preferences", "friend",
+                     "issue")  # fmt: skip
 _DISCLAIMER = re.compile(
     r"\b(?:this (?:e-?mail|message|communication|transmission)(?: and any (?:files|"
     r"attachments?)(?: transmitted with it)?)? (?:is|are|may (?:be|contain)|contains?) "
@@ -97,8 +106,9 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _MOJI_APOSTROPHE = re.compile(r"(?<=[A-Za-z])\?(?=(?:s|t|re|ll|ve|d|m)\b)")
 _MOJI_INSIDE = re.compile(r"(?<=[A-Za-z,])\?(?=[A-Za-z])")
 _MOJI_GARBAGE = re.compile(r"\ufffd|\u00c3[\u0080-\u00bf]|\u00e2\u20ac|\u00c2[\u00a0-\u00bf]")
+# A "?" that ends a clause (before a space or the end); its clause starts after the last
+# sentence end or line break.
 _QUESTION_END = re.compile(r"\?(?=[\"')\]]*(?:\s|$))")
-_CLAUSE_START = re.compile(r"(?:^|[.!?:;]\s+|\n)\W*", re.MULTILINE)
 _INTERROGATIVE = re.compile(
     r"^\W*(?:(?:and|but|so|also|ok|okay|hi|hey|well|btw|then|or)\W+)*(?:\w+,\s*)?"
     r"(?:what|when|where|who|whom|whose|why|how|which|is|are|am|was|were|do|does|did|"
@@ -139,20 +149,27 @@ def _navigation(block: str) -> bool:
     if len(_NAVIGATION_TOKEN.findall(block)) >= 2:
         return True
     lines = [ln for ln in block.splitlines() if ln.strip()]
-    return bool(lines) and sum(1 for ln in lines if _PIPES.search(ln)) * 2 >= len(lines)
+    return bool(lines) and sum(1 for ln in lines if ln.count("|") >= 3) * 2 >= len(lines)
 
 
 def _tail_start(text: str) -> tuple[int, Reason] | None:
     """Where forwarded material, a news article or a web page begins, if anywhere."""
     found: list[tuple[int, Reason]] = []
-    if m := _FORWARD_LINE.search(text):
+    low = text.lower()
+    if ("wrote:" in low or "from:" in low or "to:" in low or "forward" in low) and (
+        m := _FORWARD_LINE.search(text)
+    ):
         found.append((m.start(), "forwarded"))
+    news = any(h in low for h in _NEWS_HINTS)
+    nav = "|" in text or "[image]" in low or "[link]" in low or "$link" in low
+    if not (news or nav):
+        return min(found) if found else None
     for start, end in _paragraphs(text):
         block = text[start:end]
-        if _navigation(block):
+        if nav and _navigation(block):
             found.append((start, "navigation"))
             break
-        if _NEWS.search(block):
+        if news and _NEWS.search(block):
             # The article starts at the rule line or headline before its byline, when
             # there is one; else at this paragraph.
             rules = [r.start() for r in _RULE_LINE.finditer(text, 0, start)]
@@ -166,13 +183,17 @@ def foreign_regions(text: str) -> list[Region]:
     regions: list[Region] = []
     tail = _tail_start(text)
     limit = tail[0] if tail else len(text)
-    for start, end in _paragraphs(text[:limit]):
+    low = text[:limit].lower()
+    disclaimer = any(h in low for h in _DISCLAIMER_HINTS)
+    newsletter = any(h in low for h in _NEWSLETTER_HINTS)
+    garbage = _MOJI_GARBAGE.search(text, 0, limit) is not None
+    for start, end in _paragraphs(text[:limit]) if disclaimer or newsletter or garbage else ():
         block = text[start:end]
-        if _DISCLAIMER.search(block):
+        if disclaimer and _DISCLAIMER.search(block):
             regions.append(Region(start, end, "disclaimer"))
-        elif _NEWSLETTER.search(block):
+        elif newsletter and _NEWSLETTER.search(block):
             regions.append(Region(start, end, "newsletter"))
-        elif len(_MOJI_GARBAGE.findall(block)) >= 3:
+        elif garbage and len(_MOJI_GARBAGE.findall(block)) >= 3:
             regions.append(Region(start, end, "mojibake"))
     if tail:
         regions.append(Region(tail[0], len(text), tail[1]))
@@ -193,9 +214,8 @@ def _repair(text: str) -> str:
     text = _MOJI_INSIDE.sub(" ", text)
     chars = list(text)
     for m in _QUESTION_END.finditer(text):
-        starts = [c.end() for c in _CLAUSE_START.finditer(text, 0, m.start())]
-        clause = text[starts[-1] if starts else 0 : m.start() + 1]
-        if not _INTERROGATIVE.search(clause.strip()):
+        start = max(text.rfind(c, 0, m.start()) for c in ".!?:;\n") + 1
+        if not _INTERROGATIVE.search(text[start : m.start() + 1].strip()):
             chars[m.start()] = "."
     return "".join(chars)
 
