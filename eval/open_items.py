@@ -364,7 +364,16 @@ def main() -> None:
         help="Parakweet row weights to compare in the nested CV (comma-separated)",
     )  # fmt: skip
     parser.add_argument("--parakweet-only", action="store_true", help="skip the other parts")
+    parser.add_argument(
+        "--set-threshold", type=float, default=None,
+        help="only rewrite the committed model's threshold (0.70: best detect_items F1 on "
+        "the domain train and dev splits, eval/domain_data.py) and exit",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.set_threshold is not None:
+        replace(load_detector(), threshold=args.set_threshold).save(DEFAULT_MODEL_PATH)
+        print(f"{DEFAULT_MODEL_PATH}: threshold {load_detector().threshold:.2f}")
+        return
     started = time.perf_counter()
     rows, y, groups = load_lin(args.data)
     x = design([r["sentence"] for r in rows])
