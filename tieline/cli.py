@@ -957,7 +957,9 @@ def nlp_sentiment(
     from tieline.nlp.sentiment import score_texts
 
     for chunk in _stdin_lines():
-        for result in score_texts(chunk, model=models.sentiment, split=models.split):
+        for result in score_texts(
+            chunk, model=models.sentiment, split=models.split, band=models.band
+        ):
             record: dict[str, Any] = {
                 "label": result.label.value,
                 "score": result.score,

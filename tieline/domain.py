@@ -266,6 +266,7 @@ class LifecycleKind(StrEnum):
     DEPARTURE = "departure"  # "no longer with the company": the person has left
     BOUNCE = "bounce"  # a delivery failure for a recipient address
     CHURN_RISK = "churn_risk"  # "evaluating other vendors", "not renewing", "cancel"
+    EXPANSION = "expansion"  # "we'd like to add 20 seats", "roll it out to the EU team"
     EXECUTIVE = "executive"  # an executive (by title) takes part in the conversation
 
 

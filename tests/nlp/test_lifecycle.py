@@ -417,3 +417,60 @@ def test_churn_risk_tweet_forms(text: str) -> None:
 )
 def test_churn_risk_failures_and_objectless_cancel_are_not_risk(text: str) -> None:
     assert churn_risk(text) == []
+
+
+# --------------------------------------------------------------------------- churn precision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We switched to Boot three years ago and never looked back.",  # a past story
+        "Smith said the state will cancel the contract next year.",  # reported speech
+        "The state faces budget cuts of $2 billion.",  # a third party's budget
+        "Enron may be forced to cancel contracts with the utilities.",  # a third party
+        'Analysts wrote that "customers are evaluating other vendors" this quarter.',  # quoted
+        "We migrated to Postgres last month.",  # a library, not a vendor relationship
+    ],
+)
+def test_churn_risk_is_about_our_relationship_only(text: str) -> None:
+    assert churn_risk(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was told we are switching to another vendor.",  # reported, but our own side
+        "Our budget was cut, so we need to revisit the contract.",
+        "We switched to a cheaper provider last week.",  # past, but a vendor
+        "Thinking of switching from @tmo!",  # subjectless tweet
+    ],
+)
+def test_churn_risk_keeps_the_customers_own_words(text: str) -> None:
+    assert len(churn_risk(text)) == 1
+
+
+def test_churn_risk_in_forwarded_news_and_mojibake_is_not_the_customers() -> None:
+    from tieline.nlp.authorship import own_text
+
+    body = (
+        "Please see the article below.\n\n"
+        + "-" * 30
+        + "\nBudget cuts hit the state\nBy Jane Doe\nAssociated Press Writer\n\n"
+        "We will not renew the contract, the governor's office said.\n"
+    )
+    assert events(body) == ["churn_risk"]  # the raw body fires: a quoted governor
+    assert events(own_text(body)) == []
+    # Decoding damage: "we?ll cancel our subscription?" is still the customer's risk.
+    assert events(own_text("Honestly we?ll cancel our subscription?")) == ["churn_risk"]
+
+
+def test_departure_in_forwarded_news_is_not_the_authors() -> None:
+    from tieline.nlp.authorship import own_text
+
+    body = (
+        "FYI.\n\n-----Original Message-----\nFrom: x@y.com\nSent: Monday\nTo: me\n"
+        "Subject: bye\n\nToday is my last day at Acme.\n"
+    )
+    assert "departure" in events(body)
+    assert events(own_text(body)) == []

@@ -342,3 +342,46 @@ def test_committed_model_runs_for_real() -> None:
         (ItemKind.REQUEST, "send me the renewal quote by Friday", Side.US, eod(2024, 3, 8))
     ]
     assert 0.5 < items[0].confidence <= 1.0
+
+
+# --- issue 12: sign-offs, explicit asks and promises, mojibake ------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Let me know if you have any questions.",
+        "Please let me know if you need anything else!",
+        "Feel free to call me at 713-853-1234.",
+        "If you have any questions, please contact us.",
+        "Please don't hesitate to reach out.",
+        "I look forward to hearing from you.",
+    ],
+)
+def test_sign_offs_are_not_items(sentence: str) -> None:
+    assert assign_kind(sentence, score=0.99, threshold=0.5) is None
+
+
+def test_a_real_ask_that_sounds_like_a_sign_off_still_counts() -> None:
+    assert assign_kind("Let me know if Friday works.", score=0.9, threshold=0.5) is not None
+    assert assign_kind("Let me know what you think.", score=0.9, threshold=0.5) is not None
+
+
+def test_explicit_asks_and_promises_count_whatever_the_score() -> None:
+    assert assign_kind("Please, install it.", score=0.1, threshold=0.5) is ItemKind.REQUEST
+    assert assign_kind("Hi chia7712, I will handle it.", score=0.1, threshold=0.5) is (
+        ItemKind.COMMITMENT
+    )
+    assert assign_kind("Please see below.", score=0.1, threshold=0.5) is None
+    assert assign_kind("I will be out on Friday.", score=0.1, threshold=0.5) is None
+
+
+def test_a_question_mark_from_broken_decoding_is_not_a_question() -> None:
+    from tieline.nlp.authorship import own_text
+
+    body = "I wrote about what?s new in the short version?\nCan you review it by Friday?"
+    raw = detect_items(body, author_side=Side.THEM, sent_at=None, detector=RuleDetector())
+    own = detect_items(own_text(body), author_side=Side.THEM, sent_at=None,
+                       detector=RuleDetector())  # fmt: skip
+    assert [i.kind for i in raw] == [ItemKind.QUESTION, ItemKind.REQUEST]
+    assert [i.kind for i in own] == [ItemKind.REQUEST]

@@ -7,7 +7,15 @@ import pytest
 
 from tieline.domain import SentenceSentiment, SentimentLabel
 from tieline.nlp.sentences import SentenceSplitter
-from tieline.nlp.sentiment import FakeModel, VaderModel, pool, score_texts
+from tieline.nlp.sentiment import (
+    Band,
+    FakeModel,
+    VaderModel,
+    is_courtesy,
+    load_band,
+    pool,
+    score_texts,
+)
 from tieline.service.scoring import PACKAGED_ADAPTER
 
 FRIENDLY_BUT_ANGRY = (
@@ -34,6 +42,14 @@ def test_one_angry_sentence_is_not_lost_in_a_friendly_email() -> None:
     assert result.model == "fake"
 
 
+def _sents(*texts: str) -> list[SentenceSentiment]:
+    out, at = [], 0
+    for t in texts:
+        out.append(SentenceSentiment(at, at + len(t), t, SentimentLabel.NEUTRAL, 0.0, 0.5))
+        at += len(t) + 1
+    return out
+
+
 def test_pool_without_a_clearly_negative_sentence_is_the_weighted_mean() -> None:
     sentences = [
         SentenceSentiment(0, 10, "a" * 10, SentimentLabel.POSITIVE, 0.8, 0.9),
@@ -44,6 +60,61 @@ def test_pool_without_a_clearly_negative_sentence_is_the_weighted_mean() -> None
     assert result.label is SentimentLabel.NEUTRAL
     assert result.score == pytest.approx(0.3 - 0.0875, abs=1e-4)
     assert result.confidence == pytest.approx(0.6125, abs=1e-4)
+
+
+def test_one_gloomy_sentence_does_not_flip_a_friendly_message() -> None:
+    sents = _sents(
+        "Thank you so much for the training session yesterday, the team loved every minute.",
+        "It has been a hectic week here.",
+    )
+    result = pool(sents, [(0.02, 0.03, 0.95), (0.75, 0.2, 0.05)], "m")
+    assert result.label is SentimentLabel.POSITIVE and result.score > 0.3
+    # The rule the old pooling applied (halfway to any sentence at P(neg) >= 0.6) made
+    # this negative; a clearly angry sentence still pulls (next test).
+
+
+def test_one_clearly_angry_sentence_counts_in_a_long_mail() -> None:
+    neutral = "We reviewed the quarterly usage report with the operations team this morning."
+    sents = _sents(*[neutral] * 5, "Frankly this outage is unacceptable.")
+    probs = [(0.1, 0.8, 0.1)] * 5 + [(0.95, 0.04, 0.01)]
+    result = pool(sents, probs, "m", band=Band(negative=-0.3, positive=0.3))
+    assert result.label is SentimentLabel.NEGATIVE
+    # Without the angry sentence the same mail is neutral.
+    calm = pool(sents[:5], probs[:5], "m", band=Band(negative=-0.3, positive=0.3))
+    assert calm.label is SentimentLabel.NEUTRAL
+
+
+def test_politeness_is_not_positivity() -> None:
+    sents = _sents("Hi Sam,", "The export job runs at 2am on weekdays.", "Thanks, Mark")
+    result = pool(sents, [(0.05, 0.3, 0.65), (0.1, 0.8, 0.1), (0.02, 0.05, 0.93)], "m")
+    assert result.label is SentimentLabel.NEUTRAL and abs(result.score) < 0.05
+    # A thank-you with feeling is not a formula.
+    warm = _sents("Thanks so much, this saved our launch!")
+    assert pool(warm, [(0.02, 0.03, 0.95)], "m").label is SentimentLabel.POSITIVE
+    assert pool(_sents("Thank you!"), [(0.02, 0.03, 0.95)], "m").label is SentimentLabel.NEUTRAL
+    assert [is_courtesy(t) for t in ("Best regards,", "Thanks for the update.", "Great job!")] == [
+        True, True, False,
+    ]  # fmt: skip
+
+
+def test_the_band_labels_the_pooled_score() -> None:
+    band = Band(negative=-0.5, positive=0.4)
+    assert [band.label(x) for x in (-0.5, -0.49, 0.39, 0.4)] == [
+        SentimentLabel.NEGATIVE, SentimentLabel.NEUTRAL, SentimentLabel.NEUTRAL,
+        SentimentLabel.POSITIVE,
+    ]  # fmt: skip
+    # A mildly negative sentence is neutral business text under the band, not without it.
+    sents = _sents("The job fails with error 42 when the file is empty.")
+    probs = [(0.5, 0.4, 0.1)]
+    assert pool(sents, probs, "m").label is SentimentLabel.NEGATIVE
+    banded = pool(sents, probs, "m", band=band)
+    assert banded.label is SentimentLabel.NEUTRAL and banded.confidence == pytest.approx(0.4)
+
+
+def test_the_band_is_read_from_the_model_folder(tmp_path: Path) -> None:
+    assert load_band(tmp_path / "calibration.json") is None
+    (tmp_path / "calibration.json").write_text('{"negative": -0.6, "positive": 0.35}')
+    assert load_band(tmp_path / "calibration.json") == Band(-0.6, 0.35)
 
 
 def test_empty_text_is_neutral_with_no_sentences() -> None:

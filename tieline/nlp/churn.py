@@ -11,7 +11,7 @@ import re
 from tieline.domain import LifecycleEvent, LifecycleKind
 from tieline.nlp.bounces import _I, _event
 
-__all__ = ["churn_risk", "sentences"]
+__all__ = ["about_us", "churn_risk", "sentences"]
 
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _LINE_END = re.compile(r"[.!?:;]$")
@@ -92,7 +92,7 @@ _RISK = [
     (
         r"\bbudget (?:cuts?|reductions?|freeze)\b|\bcut(?:ting)? (?:our|the) budget\b"
         r"|\bbudget (?:has been|was|is being|got) (?:cut|slashed|reduced)\b",
-        0.6,
+        0.55,  # .55: only with the author's own organisation in the sentence (below)
     ),
     (
         rf"\b(?:switch|mov|migrat|transition|go)(?:e|es|ed|ing)? (?:over )?(?:to|with) "
@@ -100,7 +100,10 @@ _RISK = [
         rf"(?:{_VENDOR}|competitor)",
         0.7,
     ),
-    (r"\b(?:switch|migrat)(?:e|es|ed|ing)? (?:over )?(?:to|from) (?-i:[A-Z][\w.&-]+|@\w+)", 0.6),
+    (
+        r"\b(?:switch|migrat)(?:e|es|ed|ing)? (?:over )?(?:to|from) (?-i:[A-Z][\w.&-]+|@\w+)",
+        0.55,  # a product name may be a library ("Boot"): needs the vendor context below
+    ),
     (r"\b(?:thinking (?:of|about)|considering) (?:leaving|switching|dropping)\b", 0.7),
     (r"\b(?:don't|do not|no longer) want to be (?:a|your) customer", 0.8),
     (r"\b(?:turn(?:ed)? off|disabl\w*|cancel\w*) (?:the |my |our )?auto-?\s?renew", 0.7),
@@ -128,27 +131,91 @@ _RISK_NEGATION = re.compile(
 )
 
 
+# Reported speech, third-party stories and the past: not the author's relationship.
+_REPORTED = re.compile(
+    r"\b(?:said|says|told|according to|reported(?:ly)?|reports|announced|quoted)\b", _I
+)
+_PAST_STORY = re.compile(r"\b(?:ago|used to|in the past|back in (?:19|20)\d\d|years back)\b", _I)
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|i|my|me|ours)\b|\b(?:we|i)'", _I)
+_VENDOR_CONTEXT = re.compile(
+    rf"@\w+|\b(?:you|your|{_VENDOR}|{_OBJECT}|competitors?|cheaper|pricing|price)\b", _I
+)
+_QUOTED = re.compile(r"[\"\u201c][^\"\u201c\u201d]{8,}[\"\u201d]")
+# A third party as the subject: "Enron may be forced to cancel", "The state faces cuts".
+_THIRD_PARTY = re.compile(
+    r"^\W*(?:he|she|they|it|the [a-z]+|an? [a-z]+|(?-i:[A-Z][\w&.'-]*)(?: (?-i:[A-Z][\w&.'-]*))*)"
+    r"(?:'s)? (?:\w+ ){0,3}?(?:is|are|was|were|has|have|had|will|would|may|might|could|can|"
+    r"should|must|plans?|wants?|faces?|said|says|decided|intends?|expects?)\b",
+    _I,
+)
+# The author's own organisation speaking through a function: "Procurement is issuing an RFP".
+_OWN_ORG = re.compile(
+    r"\W*(?:(?:the|our) )?(?:procurement|purchasing|finance|legal|management|leadership|"
+    r"the board|board|cfo|ceo|cio|cto|it|security|it team|security team)\b",
+    _I,
+)
+
+
+def about_us(sentence: str, start: int, end: int) -> bool:
+    """Is the cue at ``sentence[start:end]`` the author speaking about their own relationship?
+
+    Not when it sits in a quotation, in a story from the past ("switched to Boot three
+    years ago"), or in reported speech or a third party's plans with no "we/our/I" in the
+    sentence ("Smith said the state will cancel the contract").
+    """
+    if _PAST_STORY.search(sentence):
+        return False
+    if any(q.start() <= start and end <= q.end() for q in _QUOTED.finditer(sentence)):
+        return False
+    outside = _QUOTED.sub(" ", sentence)
+    if _FIRST_PERSON.search(outside):
+        return True
+    if _REPORTED.search(outside):
+        return False
+    return bool(_OWN_ORG.match(sentence)) or not _THIRD_PARTY.match(sentence)
+
+
+def _specific_enough(sentence: str, cue: str) -> bool:
+    """Budget cuts of the author's organisation; a switch to a named product that is
+    still ahead ("we're switching to X") or names a vendor relationship."""
+    if "budget" in cue.lower():
+        return bool(re.search(r"\b(?:our|my|we|us)\b", sentence, _I))
+    return not re.search(r"(?:switch|migrat)ed\b", cue, _I) or bool(
+        _VENDOR_CONTEXT.search(sentence)
+    )
+
+
 def churn_risk(text: str) -> list[LifecycleEvent]:
     """A CHURN_RISK event per sentence of customer text that voices churn risk.
 
     "Cancel" counts only for a commercial object (subscription, contract ...), never a
     meeting or an order; a negation in the same clause ("we are not planning to
     cancel") cancels a cue, except for cues that are negative themselves ("not renewing").
+    Only the author's own relationship counts (:func:`about_us`): not news, quotes,
+    stories from the past or a third party's plans. Budget cuts and a switch to a named
+    product need the author's organisation ("our budget") or a vendor in the sentence.
 
     >>> [e.evidence for e in churn_risk("Please cancel the meeting. We won't renew in May.")]
     ["We won't renew in May."]
+    >>> churn_risk("We switched to Boot three years ago and never looked back.")
+    []
     """
     events = []
     for sentence in sentences(text):
         best = 0.0
         for rx, confidence in _RISK_NEG_RE:
-            if rx.search(sentence):
+            if (m := rx.search(sentence)) and about_us(sentence, m.start(), m.end()):
                 best = max(best, confidence)
         for rx, confidence in _RISK_RE:
             for m in rx.finditer(sentence):
                 clause = re.split(r"[,;:.!?]|\b(?:but|and|so|because)\b", sentence[: m.start()])
-                if not _RISK_NEGATION.search(" ".join(clause[-1].split()[-4:])):
-                    best = max(best, confidence)
+                if _RISK_NEGATION.search(" ".join(clause[-1].split()[-4:])):
+                    continue
+                if not about_us(sentence, m.start(), m.end()):
+                    continue
+                if confidence == 0.55 and not _specific_enough(sentence, m.group(0)):
+                    continue
+                best = max(best, confidence)
         if best:
             events.append(_event(LifecycleKind.CHURN_RISK, sentence, "", best))
     return events

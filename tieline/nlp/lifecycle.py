@@ -4,8 +4,9 @@ Rules, not a model: each detector is a pure function of one message's cleaned te
 and headers that returns :class:`~tieline.domain.LifecycleEvent` values carrying the
 sentence or line that evidences them. :func:`detect_events` composes them per message;
 the service layer stores each event with its message. Bounces, churn risk and
-executives live in :mod:`~tieline.nlp.bounces`, :mod:`~tieline.nlp.churn` and
-:mod:`~tieline.nlp.titles`; this module re-exports them.
+expansion and executives live in :mod:`~tieline.nlp.bounces`, :mod:`~tieline.nlp.churn`,
+:mod:`~tieline.nlp.expansion` and :mod:`~tieline.nlp.titles`; this module re-exports them.
+The caller passes the author's own text (:func:`tieline.nlp.authorship.own_text`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from tieline.domain import Address, AutomatedKind, LifecycleEvent, LifecycleKind, Message
 from tieline.nlp.bounces import _EMAIL, _I, _event, bounces, classify_failure
 from tieline.nlp.churn import churn_risk, sentences
+from tieline.nlp.expansion import expansion
 from tieline.nlp.titles import executive, executive_title, title_from_signature
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "detect_message",
     "executive",
     "executive_title",
+    "expansion",
     "out_of_office",
     "return_date",
     "sentences",
@@ -284,8 +287,8 @@ def detect_events(
     """Every lifecycle event one message evidences; the pipeline calls this per message.
 
     Bounces yield BOUNCE events only; auto-replies a DEPARTURE, else an OUT_OF_OFFICE;
-    other machine mail nothing. Mail a person wrote may also yield CHURN_RISK (meant for
-    customer text: the caller decides whose) and EXECUTIVE events for the author and for
+    other machine mail nothing. Mail a person wrote may also yield CHURN_RISK and EXPANSION
+    (meant for customer text: the caller decides whose) and EXECUTIVE events for the author and for
     recipients whose :class:`~tieline.domain.Address` carries an executive title.
     """
     author_email = author_email.lower()
@@ -306,6 +309,7 @@ def detect_events(
     if automated:
         return events
     events += churn_risk(body)
+    events += expansion(body)
     events += executive(email=author_email, title=author_title, signature=signature,
                         name=author_name)  # fmt: skip
     for r in recipients:

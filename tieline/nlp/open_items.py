@@ -116,6 +116,43 @@ _NOT_YET = re.compile(
     re.I,
 )
 _SOLVED = frozenset({"solved", "closed", "resolved"})
+# Explicit asks and promises at the start of a sentence count whatever the model says:
+# the task model, trained on long email sentences, under-scores short ones ("Please,
+# install it.", "I will handle it.").
+_PLAIN_ASK = re.compile(
+    r"^(?:please|pls|kindly)\W+(?!see\b|note\b|find\b|be (?:advised|aware)\b|disregard\b|"
+    r"ignore\b|accept\b|forgive\b|excuse\b|enjoy\b|do not hesitate\b|don't hesitate\b)"
+    r"[a-z]+",
+    re.I,
+)
+_PLAIN_PROMISE = re.compile(
+    r"^(?:(?:ok|okay|sure|yes|sounds good)\W+)?(?:i|we)\s*(?:'ll|will|shall|am going to|"
+    r"'m going to)\s+(?!be\b|need\b|have to\b|not\b|never\b|keep you posted\b|let you know "
+    r"if\b)(?:handle|take|send|check|look|fix|do|review|follow|get|call|update|prepare|draft|"
+    r"share|forward|schedule|set up|compile|test|try|investigate|work|reply|confirm|ask)\b",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^(?!(?:please|pls|kindly)\b)(?:(?:hi|hello|hey|dear)\s+)?[\w.-]+,\s+(?=[a-z])", re.I
+)
+# Courtesy offers that close a message: nobody owes anything because of them.
+_SIGN_OFF = re.compile(
+    r"^\W*(?:(?:and|also|so|again|as always|of course)\W+)?(?:please\s+)?"
+    r"(?:(?:do\s+)?let (?:me|us) know if (?:you|there)(?:'re| are| have| has| had|'ve| need|"
+    r" would like| want| run into| see| think of)?\s*(?:any|anything|further|more|other|"
+    r"additional|questions|concerns|problems|issues|trouble|difficulties|else)"
+    r"|(?:do not|don't|never) hesitate to"
+    r"|feel free to (?:call|contact|reach|email|e-mail|get in touch|let me know|ask|reply|"
+    r"write|ping|drop)"
+    r"|(?:if|should) you (?:have|need|require|run into|want)\s+(?:any|anything|further|more|"
+    r"additional|other)\b[^?]*(?:let (?:me|us) know|contact|call|email|e-mail|reach|reply|"
+    r"write|ask|feel free|hesitate|visit|available|happy to help)"
+    r"|(?:i|we)\s*(?:'m|am|are|'re|will be|'ll be)\s+(?:happy|glad|available) to "
+    r"(?:answer|help with|discuss) (?:any|your)\b"
+    r"|(?:i|we) look forward to (?:hearing from you|your reply|talking|seeing you|working)"
+    r"|hope (?:this|that) helps)",
+    re.I,
+)
 
 Status = Literal["open", "resolved"]
 Reason = Literal["reply", "delivered", "ticket_solved"]
@@ -148,11 +185,18 @@ def assign_kind(sentence: str, *, score: float, threshold: float) -> ItemKind | 
     Requests and commitments need a score at or above ``threshold``; questions (a sentence
     ending in "?" with three words or more) do not, because the task model is trained on
     tasks, not information questions. "Could you send ...?" is a request, not a question.
+    Sign-offs and courtesy offers ("let me know if you have any questions", "feel free to
+    call me") are never items. Text from :func:`tieline.nlp.authorship.own_text` has lost
+    the "?" that only stood for a lost quote, so such sentences are not questions either.
     """
     text = normalize_sentence(sentence)
     if _DELIVERED_OPENING.match(text):
         return None  # "Attached is ..." delivers; it owes nothing
-    positive = score >= threshold
+    if _SIGN_OFF.match(text):
+        return None  # "Let me know if you have any questions": a courtesy, not an item
+    raw = _GREETING.sub("", sentence.strip().lstrip(">| "))
+    plain = any(rx.match(t) for rx in (_PLAIN_ASK, _PLAIN_PROMISE) for t in (text, raw))
+    positive = score >= threshold or plain
     ends_question = text.rstrip().rstrip("\"')").endswith("?")
     if _YOU_REQUEST.match(text) or _REQUEST_OPENING.match(text) or _WE_GET.match(text):
         return ItemKind.REQUEST if positive or ends_question else None

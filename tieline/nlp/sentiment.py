@@ -6,9 +6,19 @@ MiniLM student, or any local/hub sequence classifier), :class:`VaderModel` (fast
 lexicon baseline) and :class:`FakeModel` (deterministic, for tests). Models are built
 by the entry point and injected; nothing here loads anything at import time.
 
-Pooling keeps one angry sentence from vanishing in a long friendly email: the message
-probabilities are the length-weighted mean of its sentences', pulled halfway towards
-its most negative sentence when that one is clearly negative.
+Pooling (:func:`pool`) turns sentence probabilities into the message's:
+
+- politeness is not positivity: greetings, "Thanks", "Thanks for the update", "Best
+  regards" count as neutral (a message of nothing else is neutral), with a tenth of
+  their length as weight;
+- the rest is a length-weighted mean (a sentence weighs at most 400 characters, so a
+  pasted table does not outvote the author);
+- one *clearly angry* sentence (P(negative) >= 0.85) still counts in a long mail: the
+  mean is pulled halfway towards it; a merely gloomy one ("it has been a hectic week",
+  P(negative) below 0.85) is only its share of the mean, so a warm thank-you stays warm;
+- the label comes from the pooled score P(positive) - P(negative) and a neutral band
+  (:class:`Band`) calibrated for business text on the project's domain dev split; without
+  a band, the most probable class.
 """
 
 from __future__ import annotations
@@ -16,16 +26,20 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from tieline.domain import SentenceSentiment, Sentiment, SentimentLabel
 
 __all__ = [
+    "Band",
     "FakeModel",
     "SentenceModel",
     "TransformerModel",
     "VaderModel",
+    "is_courtesy",
+    "load_band",
     "pool",
     "score_texts",
 ]
@@ -33,8 +47,47 @@ __all__ = [
 Probs = tuple[float, float, float]  # negative, neutral, positive
 Splitter = Callable[[str], list[tuple[int, int]]]
 LABELS = (SentimentLabel.NEGATIVE, SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
-# A sentence counts as "clearly negative" for pooling above this P(negative).
-CLEARLY_NEGATIVE = 0.6
+# A sentence counts as "clearly angry" for pooling at this P(negative) or above.
+CLEARLY_NEGATIVE = 0.85
+MAX_WEIGHT = 400  # characters: a sentence's pooling weight is its length up to this
+COURTESY_WEIGHT = 0.1
+NEUTRAL: Probs = (0.05, 0.9, 0.05)
+_COURTESY = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b.{0,40}"
+    r"|(?:many |a lot of )?(?:thanks?|thank you|thx|ty)(?: (?:so|very) much)?"
+    r"(?: (?:again|in advance))?"
+    r"|cheers|regards|best(?: regards| wishes)?|kind regards|warm regards|sincerely|"
+    r"all the best|take care|have a (?:nice|good|great) (?:day|weekend|week)|br|rgds)"
+    r"\W*(?:[A-Z][\w.'-]*\W*){0,2}$"
+    r"|^\W*(?:many |a lot of )?(?:thanks?|thank you)(?: (?:so|very) much)? for (?:\w+ ){0,4}"
+    r"\w+\W*$",
+    re.IGNORECASE,
+)
+
+
+def is_courtesy(sentence: str) -> bool:
+    """A greeting, sign-off or plain "thanks (for the update)": polite, not positive.
+
+    >>> [is_courtesy(s) for s in ("Thanks, Mark", "Hi Ana,", "Thanks so much, it saved us!")]
+    [True, True, False]
+    """
+    return bool(_COURTESY.match(sentence))
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """The neutral band on the pooled score: negative at or below ``negative``, positive
+    at or above ``positive``, neutral between."""
+
+    negative: float
+    positive: float
+
+    def label(self, score: float) -> SentimentLabel:
+        if score <= self.negative:
+            return SentimentLabel.NEGATIVE
+        if score >= self.positive:
+            return SentimentLabel.POSITIVE
+        return SentimentLabel.NEUTRAL
 
 
 class SentenceModel(Protocol):
@@ -50,8 +103,14 @@ def _label(probs: Probs) -> tuple[SentimentLabel, float]:
     return LABELS[i], probs[i]
 
 
-def pool(sentences: Sequence[SentenceSentiment], probs: Sequence[Probs], model: str) -> Sentiment:
-    """One message's sentiment from its sentences (see the module docstring).
+def pool(
+    sentences: Sequence[SentenceSentiment],
+    probs: Sequence[Probs],
+    model: str,
+    *,
+    band: Band | None = None,
+) -> Sentiment:
+    """One message's sentiment from its sentences (the rule is in the module docstring).
 
     >>> s = [SentenceSentiment(0, 5, "Great", SentimentLabel.POSITIVE, 0.9, 0.9)]
     >>> pool(s, [(0.0, 0.1, 0.9)], "m").label
@@ -59,17 +118,27 @@ def pool(sentences: Sequence[SentenceSentiment], probs: Sequence[Probs], model: 
     """
     if not sentences:
         return Sentiment(SentimentLabel.NEUTRAL, 0.0, 0.0, (), model)
-    weights = [max(1, s.end - s.start) for s in sentences]
+    polite = [is_courtesy(s.text) for s in sentences]
+    ps = [NEUTRAL if c else p for c, p in zip(polite, probs, strict=True)]
+    weights = [
+        min(max(1, s.end - s.start), MAX_WEIGHT) * (COURTESY_WEIGHT if c else 1.0)
+        for s, c in zip(sentences, polite, strict=True)
+    ]
     total = sum(weights)
-    mean = [sum(w * p[k] for w, p in zip(weights, probs, strict=True)) / total for k in range(3)]
-    worst = max(range(len(probs)), key=lambda i: probs[i][0])
-    if len(probs) > 1 and probs[worst][0] >= CLEARLY_NEGATIVE:
-        mean = [(m + w) / 2 for m, w in zip(mean, probs[worst], strict=True)]
+    mean = [sum(w * p[k] for w, p in zip(weights, ps, strict=True)) / total for k in range(3)]
+    worst = max(range(len(ps)), key=lambda i: ps[i][0])
+    if len(ps) > 1 and ps[worst][0] >= CLEARLY_NEGATIVE:
+        mean = [(m + w) / 2 for m, w in zip(mean, ps[worst], strict=True)]
     agg: Probs = (mean[0], mean[1], mean[2])
-    label, confidence = _label(agg)
+    score = agg[2] - agg[0]
+    if band is None:
+        label, confidence = _label(agg)
+    else:
+        label = band.label(score)
+        confidence = agg[LABELS.index(label)]
     return Sentiment(
         label=label,
-        score=round(agg[2] - agg[0], 4),
+        score=round(score, 4),
         confidence=round(confidence, 4),
         sentences=tuple(sentences),
         model=model,
@@ -77,12 +146,16 @@ def pool(sentences: Sequence[SentenceSentiment], probs: Sequence[Probs], model: 
 
 
 def score_texts(
-    texts: Sequence[str], *, model: SentenceModel, split: Splitter | None = None
+    texts: Sequence[str],
+    *,
+    model: SentenceModel,
+    split: Splitter | None = None,
+    band: Band | None = None,
 ) -> list[Sentiment]:
     """Score many messages in one pass over all their sentences (batched by the model).
 
     ``split`` returns (start, end) sentence offsets; without it each text is one
-    sentence (tweets, chat lines).
+    sentence (tweets, chat lines). ``band`` labels the pooled scores (see :func:`pool`).
     """
     spans = [split(t) if split is not None else [(0, len(t))] for t in texts]
     flat: list[str] = []
@@ -99,7 +172,7 @@ def score_texts(
             sentences.append(
                 SentenceSentiment(a, b, text[a:b], label, round(p[2] - p[0], 4), round(conf, 4))
             )
-        out.append(pool(sentences, mine, model.name))
+        out.append(pool(sentences, mine, model.name, band=band))
     return out
 
 
@@ -235,3 +308,13 @@ class TransformerModel:
                 for i, p in zip(batch, probs, strict=True):
                     out[i] = (p[a], p[b], p[c])
         return out
+
+
+def load_band(path: Path) -> Band | None:
+    """The neutral band stored beside a model (``calibration.json``), if there is one."""
+    import json
+
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text())
+    return Band(negative=float(raw["negative"]), positive=float(raw["positive"]))

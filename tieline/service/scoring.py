@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from tieline import domain
 from tieline.config import NlpSettings, Settings
 from tieline.errors import ConfigError
-from tieline.nlp import lifecycle, open_items, responsiveness
+from tieline.nlp import authorship, lifecycle, open_items, responsiveness
 from tieline.nlp.open_items_model import ItemDetector
 from tieline.nlp.sentences import SentenceSplitter
-from tieline.nlp.sentiment import SentenceModel, score_texts
+from tieline.nlp.sentiment import Band, SentenceModel, load_band, score_texts
 from tieline.store import repository as repo
 from tieline.store import signals
 
@@ -33,6 +33,9 @@ __all__ = ["Models", "ScoreReport", "build_models", "business_hours", "score"]
 
 PACKAGED_ADAPTER = Path(__file__).resolve().parents[1] / "nlp" / "models" / "sentiment"
 
+
+# Lifecycle language that counts only in the customer's own words.
+CUSTOMER_ONLY = frozenset({domain.LifecycleKind.CHURN_RISK, domain.LifecycleKind.EXPANSION})
 
 # The span of the item a customer's ticket stands for: it is resolved only by the ticket.
 TICKET_SPAN = "ticket: "
@@ -49,6 +52,7 @@ class Models:
     sentiment: SentenceModel
     split: SentenceSplitter
     items: ItemDetector | None = None  # None: the packaged open-items detector
+    band: Band | None = None  # the neutral band for message labels; None: most probable class
 
 
 def build_models(nlp: NlpSettings) -> Models:
@@ -56,6 +60,7 @@ def build_models(nlp: NlpSettings) -> Models:
     from tieline.nlp.sentiment import TransformerModel, VaderModel
 
     model: SentenceModel
+    band: Band | None = None
     if nlp.sentiment_backend == "vader":
         model = VaderModel()
     else:
@@ -74,9 +79,11 @@ def build_models(nlp: NlpSettings) -> Models:
             threads=nlp.threads,
             batch_size=nlp.batch_size,
         )
+        # The band calibrated for this adapter on business text (eval/domain.py --calibrate).
+        band = load_band(adapter / "calibration.json") if adapter is not None else None
     split = SentenceSplitter()
     split("Load the pipeline now. Not on the first batch.")
-    return Models(sentiment=model, split=split)
+    return Models(sentiment=model, split=split, band=band)
 
 
 def business_hours(settings: Settings) -> responsiveness.BusinessHours:
@@ -114,23 +121,41 @@ def _side(m: signals.MessageToScore) -> domain.Side:
     return domain.Side.US if m.author_internal else domain.Side.THEM
 
 
+def _not_authored(body: str) -> str:
+    """Why a body with no sentence of the author's own was not scored."""
+    reasons = [r.reason for r in authorship.foreign_regions(body)]
+    return f"not authored: {max(set(reasons), key=reasons.count) if reasons else 'empty'}"
+
+
 def _message_signals(
     batch: Sequence[signals.MessageToScore], models: Models
 ) -> list[signals.MessageSignals]:
     human = [m for m in batch if m.automated_kind is None]
-    cut_list = models.split.split_many([m.body for m in human])
+    # Forwarded articles, newsletters, disclaimers and page furniture are blanked (same
+    # length, so stored offsets still index the body): no signal reads them.
+    own = {
+        m.id: authorship.own_text(m.body)
+        for m in batch
+        if m.automated_kind in (None, domain.AutomatedKind.AUTO_REPLY)
+    }
+    cut_list = models.split.split_many([own[m.id] for m in human])
     cuts = {m.id: c for m, c in zip(human, cut_list, strict=True)}
-    by_text = {m.body: cuts[m.id] for m in human}
+    scored = [m for m in human if cuts[m.id] or not m.body.strip()]
+    by_text = {own[m.id]: cuts[m.id] for m in scored}
     sentiments = score_texts(
-        [m.body for m in human], model=models.sentiment, split=by_text.__getitem__
+        [own[m.id] for m in scored],
+        model=models.sentiment,
+        split=by_text.__getitem__,
+        band=models.band,
     )
-    by_id = dict(zip((m.id for m in human), sentiments, strict=True))
+    by_id = dict(zip((m.id for m in scored), sentiments, strict=True))
     out = []
     for m in batch:
+        text = own.get(m.id, m.body)
         items: list[domain.OpenItem] = []
         if m.automated_kind is None:
             items = open_items.detect_items(
-                m.body,
+                text,
                 author_side=_side(m),
                 sent_at=m.sent_at,
                 detector=models.items,
@@ -140,7 +165,7 @@ def _message_signals(
                 items += _ticket_item(m)
         events = lifecycle.detect_events(
             subject=m.subject,
-            body=m.body,
+            body=text,
             author_email=m.author_email,
             sent_at=m.sent_at,
             signature=m.signature,
@@ -149,15 +174,18 @@ def _message_signals(
             automated_kind=m.automated_kind,
             recipients=m.recipients,
         )
-        if m.author_internal:  # churn-risk language counts in the customer's words only
-            events = [e for e in events if e.kind is not domain.LifecycleKind.CHURN_RISK]
+        if m.author_internal:  # churn and expansion language count in the customer's words
+            events = [e for e in events if e.kind not in CUSTOMER_ONLY]
+        skipped = f"automated: {m.automated_kind}" if m.automated_kind else None
+        if m.automated_kind is None and m.id not in by_id:
+            skipped = _not_authored(m.body)
         out.append(
             signals.MessageSignals(
                 message_id=m.id,
                 thread_id=m.thread_id,
                 sent_at=m.sent_at,
                 sentiment=by_id.get(m.id),
-                skipped=f"automated: {m.automated_kind}" if m.automated_kind else None,
+                skipped=skipped,
                 items=items,
                 events=events,
             )
