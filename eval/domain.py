@@ -171,12 +171,16 @@ def lifecycle_all(legacy: bool) -> None:
 def enron_tone(models: Models, legacy: bool) -> None:
     from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
+    from tieline.domain import Skipped
     from tieline.ingest.email import parse_message, read_message_files
 
     root = domain_data.DATA / "enron_with_categories"
     texts, gold = [], []
     own = _own(legacy)
-    for locator, raw in read_message_files(root):
+    for item in read_message_files(root):
+        if isinstance(item, Skipped):
+            continue
+        locator, raw = item
         path = Path(locator)
         if path.suffix != ".txt" or not path.with_suffix(".cats").exists():
             continue
