@@ -122,7 +122,9 @@ def sentiment_report(examples: Sequence[Any], labels: Sequence[str]) -> None:
 
 
 def domain(models: Models, split: str, legacy: bool) -> list[tuple[str, float]]:
-    examples = domain_data.load(split)
+    # The random part only: the enriched lifecycle part is drawn for detector precision and
+    # would bias every other figure towards its cue words (docs/annotation.md).
+    examples = domain_data.load(split, part="random")
     own = _own(legacy)
     texts = [own(e.text) for e in examples]
     print(f"== domain {split} split: {len(examples)} messages")
@@ -209,7 +211,7 @@ def calibrate(models: Models) -> None:
     """Choose the band on the dev split and write calibration.json beside the adapter."""
     from tieline.nlp.sentiment import Band
 
-    examples = domain_data.load("dev")
+    examples = domain_data.load("dev", part="random")
     own = _own(False)
     plain = Models(sentiment=models.sentiment, split=models.split, items=models.items)
     scores = [s for _, s in _sentiments([own(e.text) for e in examples], plain, False)]
