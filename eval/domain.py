@@ -142,13 +142,18 @@ def domain(models: Models, split: str, legacy: bool) -> list[tuple[str, float]]:
         )
         kinds.append({e.kind.value for e in events})
     print(f"  open items (asks or promises something): {prf([e.request for e in examples], items)}")
+    detector_report(examples, kinds)
+    return results
+
+
+def detector_report(examples: list[domain_data.Example], kinds: list[set[str]]) -> None:
+    """P/R/F1 per lifecycle detector: gold labels against the event kinds found per message."""
     for name in DETECTORS:
         if name not in {k.value for k in LifecycleKind}:
             print(f"  {name}: no such detector")
             continue
         gold = [bool(getattr(e, name)) for e in examples]
         print(f"  {name}: {prf(gold, [name in k for k in kinds])}")
-    return results
 
 
 def lifecycle_all(legacy: bool) -> None:
@@ -162,12 +167,7 @@ def lifecycle_all(legacy: bool) -> None:
         for x in examples
     ]  # fmt: skip
     print(f"== lifecycle detectors on all {len(examples)} labelled messages (all splits)")
-    for name in DETECTORS:
-        if name not in {k.value for k in LifecycleKind}:
-            print(f"  {name}: no such detector")
-            continue
-        gold = [bool(getattr(e, name)) for e in examples]
-        print(f"  {name}: {prf(gold, [name in k for k in kinds])}")
+    detector_report(examples, kinds)
 
 
 def enron_tone(models: Models, legacy: bool) -> None:
